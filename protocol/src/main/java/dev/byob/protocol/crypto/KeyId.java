@@ -23,6 +23,8 @@ public record KeyId(String algorithm, String version) {
     /**
      * Validates the parts.
      *
+     * @param algorithm must be {@value #ED25519}
+     * @param version 1 to 32 characters of {@code [A-Za-z0-9_]}
      * @throws IllegalArgumentException if the algorithm is not {@code ed25519} or the version is not
      *     1 to 32 characters of {@code [A-Za-z0-9_]}
      */

@@ -26,6 +26,7 @@ public final class SignatureVerificationException extends Exception {
         NOT_CANONICAL
     }
 
+    /** Why the check failed. */
     private final Reason reason;
 
     /**
@@ -50,7 +51,7 @@ public final class SignatureVerificationException extends Exception {
         this.reason = Objects.requireNonNull(reason, "reason");
     }
 
-    /** Returns why the check failed. */
+    /** {@return why the check failed} */
     public Reason reason() {
         return reason;
     }

@@ -69,17 +69,21 @@ public final class SigningKey {
         return fromSeed(keyId, Base64Unpadded.decode(Objects.requireNonNull(seedBase64, "seedBase64")));
     }
 
-    /** Returns the seed as unpadded base64, for key files. This is the secret: store it accordingly. */
+    /**
+     * Returns the seed as unpadded base64, for key files. This is the secret: store it accordingly.
+     *
+     * @return the 32-byte seed, base64-encoded
+     */
     public String seedBase64() {
         return Base64Unpadded.encode(privateKey.getEncoded());
     }
 
-    /** Returns the key id. */
+    /** {@return the key id} */
     public KeyId keyId() {
         return keyId;
     }
 
-    /** Returns the matching public key, with the same key id. */
+    /** {@return the matching public key, with the same key id} */
     public VerifyKey verifyKey() {
         return verifyKey;
     }

@@ -69,17 +69,17 @@ public final class VerifyKey {
         return create(keyId, Base64Unpadded.decode(Objects.requireNonNull(unpaddedBase64, "unpaddedBase64")));
     }
 
-    /** Returns the key id. */
+    /** {@return the key id} */
     public KeyId keyId() {
         return keyId;
     }
 
-    /** Returns a copy of the 32 public key bytes. */
+    /** {@return a copy of the 32 public key bytes} */
     public byte[] publicKey() {
         return publicKey.clone();
     }
 
-    /** Returns the public key as unpadded base64, the form used in key documents. */
+    /** {@return the public key as unpadded base64, the form used in key documents} */
     public String publicKeyBase64() {
         return Base64Unpadded.encode(publicKey);
     }

@@ -33,7 +33,9 @@ public final class CanonicalJsonException extends Exception {
         UNSUPPORTED_VALUE
     }
 
+    /** What was wrong. */
     private final Reason reason;
+    /** JSON pointer of the offending value. */
     private final String path;
 
     /**
@@ -61,12 +63,12 @@ public final class CanonicalJsonException extends Exception {
         this.path = path;
     }
 
-    /** Returns what made the value unacceptable. */
+    /** {@return what made the value unacceptable} */
     public Reason reason() {
         return reason;
     }
 
-    /** Returns the JSON pointer of the offending value; {@code ""} means the document root. */
+    /** {@return the JSON pointer of the offending value; {@code ""} means the document root} */
     public String path() {
         return path;
     }
