@@ -1,0 +1,745 @@
+package dev.byob.protocol.hosting;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.byob.protocol.id.Network;
+import dev.byob.protocol.id.Nonce;
+import dev.byob.protocol.id.TxnId;
+import dev.byob.protocol.id.UserId;
+import dev.byob.protocol.json.CanonicalJson;
+import dev.byob.protocol.json.CanonicalJsonException;
+import dev.byob.protocol.message.Accept;
+import dev.byob.protocol.message.Answer;
+import dev.byob.protocol.message.ByobMessage;
+import dev.byob.protocol.message.Cancel;
+import dev.byob.protocol.message.CancelCode;
+import dev.byob.protocol.message.Challenge;
+import dev.byob.protocol.message.DecodeException;
+import dev.byob.protocol.message.Heartbeat;
+import dev.byob.protocol.message.Lease;
+import dev.byob.protocol.message.MatrixProof;
+import dev.byob.protocol.message.MessageCodec;
+import dev.byob.protocol.message.MessageType;
+import dev.byob.protocol.message.ProofMethods;
+import dev.byob.protocol.message.Release;
+import dev.byob.protocol.message.Request;
+import dev.byob.protocol.message.RevokeCode;
+import dev.byob.protocol.message.Revoked;
+import dev.byob.protocol.message.SignedContent;
+import dev.byob.protocol.remote.RemoteProofMethod;
+import dev.byob.protocol.trust.TrustCandidate;
+import dev.byob.protocol.trust.TrustKey;
+import dev.byob.protocol.trust.TrustRecord;
+import dev.byob.protocol.trust.TrustStore;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+
+/**
+ * The hosting bridge's side of byob, sans-IO: every exchange in flight, the trust records (through a
+ * {@link TrustStore}) and the leases. Feed it {@link HostingInput}s with the current time; apply the
+ * returned {@link HostingOutput}s in order. No threads, sockets or clocks inside; not thread-safe:
+ * call it from one thread (or under one lock), as the transport's event order is the protocol's order.
+ *
+ * <p>Its per-relation decision, {@link #relayMode(UserId, Network)}, is what a bridge consults for
+ * every message: whether it relays for that user itself, steps aside, or fills in for a visiting
+ * bridge whose lease has lapsed.
+ */
+public final class HostingEngine {
+
+    /** Who relays a user's messages on a network, as far as this hosting bridge is concerned. */
+    public enum RelayMode {
+        /** No trust in force: the hosting bridge relays as it always did. */
+        HOSTING,
+        /** A visiting bridge double-puppets the user: the hosting bridge stays aside. */
+        VISITING,
+        /** A visiting bridge is trusted but its lease lapsed: the hosting bridge fills in. */
+        FILLING_IN
+    }
+
+    private record ExchangeKey(UserId sender, TxnId txnId) {}
+
+    /** A handshake between challenge and acceptance. */
+    private static final class Exchange {
+        final Request request;
+        final byte[] requestCanonical;
+        final Challenge challenge;
+        final ObjectNode challengeContent;
+        final Instant expiresAt;
+        boolean matrixProven;
+        boolean remoteProven;
+        Answer answer;
+        byte[] answerCanonical;
+        boolean openIdPending;
+
+        Exchange(Request request, byte[] requestCanonical, Challenge challenge, ObjectNode challengeContent,
+                 Instant expiresAt) {
+            this.request = request;
+            this.requestCanonical = requestCanonical;
+            this.challenge = challenge;
+            this.challengeContent = challengeContent;
+            this.expiresAt = expiresAt;
+        }
+
+        TrustKey key(UserId hbBot) {
+            return new TrustKey(hbBot, request.userId(), request.network());
+        }
+    }
+
+    /** A message already answered, by sender, transaction and type. */
+    private record ReplyKey(UserId sender, TxnId txnId, MessageType inType) {}
+
+    /** The reply to a message, kept so that a retry is answered the same way. */
+    private record Reply(byte[] inCanonical, MessageType outType, ObjectNode content, Instant keepUntil) {}
+
+    /** The lease of a trust record in force. */
+    private static final class LeaseState {
+        TrustRecord record;
+        Instant expiresAt;
+        boolean lapsed;
+        long lastSeq;
+        TxnId lastTxn;
+        ObjectNode lastReply;
+
+        LeaseState(TrustRecord record, Instant expiresAt) {
+            this.record = record;
+            this.expiresAt = expiresAt;
+        }
+    }
+
+    private final HostingPolicy policy;
+    private final TrustStore store;
+    private final FillInLog fillInLog;
+    private final Random random;
+    private final Map<ExchangeKey, Exchange> exchanges = new LinkedHashMap<>();
+    private final Map<ReplyKey, Reply> replies = new HashMap<>();
+    private final Map<TrustKey, LeaseState> leases = new HashMap<>();
+    private final RateLimiter<UserId> perVb;
+    private final RateLimiter<UserId> perUser;
+
+    /**
+     * Starts with the records in force in {@code store}, each with a fresh lease from {@code now}: after a
+     * restart the visiting bridges carry on without a new handshake, and fill-in begins only if they are
+     * really gone.
+     *
+     * @param random source of nonces: a {@link java.security.SecureRandom} outside simulations
+     */
+    public HostingEngine(HostingPolicy policy, TrustStore store, FillInLog fillInLog, Random random, Instant now) {
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.store = Objects.requireNonNull(store, "store");
+        this.fillInLog = Objects.requireNonNull(fillInLog, "fillInLog");
+        this.random = Objects.requireNonNull(random, "random");
+        this.perVb = new RateLimiter<>(policy.requestsPerVb(), policy.rateWindow());
+        this.perUser = new RateLimiter<>(policy.requestsPerUser(), policy.rateWindow());
+        for (TrustRecord record : store.all()) {
+            if (record.active() && record.key().hbBot().equals(policy.hbBot())) {
+                leases.put(record.key(), new LeaseState(record, now.plusMillis(policy.lease().leaseMs())));
+            }
+        }
+    }
+
+    /** Who relays for {@code user} on {@code network} right now. */
+    public RelayMode relayMode(UserId user, Network network) {
+        LeaseState lease = leases.get(new TrustKey(policy.hbBot(), user, network));
+        if (lease == null) {
+            return RelayMode.HOSTING;
+        }
+        return lease.lapsed ? RelayMode.FILLING_IN : RelayMode.VISITING;
+    }
+
+    /** The trust record in force for {@code user} on {@code network}, if any. */
+    public Optional<TrustRecord> trusted(UserId user, Network network) {
+        LeaseState lease = leases.get(new TrustKey(policy.hbBot(), user, network));
+        return lease == null ? Optional.empty() : Optional.of(lease.record);
+    }
+
+    /** When the engine next needs a {@link HostingInput.Tick}, if ever. */
+    public Optional<Instant> deadline() {
+        Instant next = null;
+        for (Exchange e : exchanges.values()) {
+            next = earlier(next, e.expiresAt);
+        }
+        for (LeaseState l : leases.values()) {
+            if (!l.lapsed) {
+                next = earlier(next, l.expiresAt);
+            }
+        }
+        return Optional.ofNullable(next);
+    }
+
+    /** Exchanges in flight. */
+    public int inFlight() {
+        return exchanges.size();
+    }
+
+    private static Instant earlier(Instant a, Instant b) {
+        return a == null || b.isBefore(a) ? b : a;
+    }
+
+    /** Feeds one input at time {@code now}; returns what to do, in order. */
+    public List<HostingOutput> handle(HostingInput input, Instant now) {
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(now, "now");
+        List<HostingOutput> out = new ArrayList<>();
+        if (input instanceof HostingInput.RoomMessage) {
+            roomMessage((HostingInput.RoomMessage) input, now, out);
+        } else if (input instanceof HostingInput.MatrixProofSeen) {
+            matrixProof((HostingInput.MatrixProofSeen) input, now, out);
+        } else if (input instanceof HostingInput.OpenIdChecked) {
+            openIdChecked((HostingInput.OpenIdChecked) input, now, out);
+        } else if (input instanceof HostingInput.RemoteMessageSeen) {
+            remoteProof((HostingInput.RemoteMessageSeen) input, now, out);
+        } else if (input instanceof HostingInput.UserRevoke) {
+            userRevoke((HostingInput.UserRevoke) input, now, out);
+        } else if (input instanceof HostingInput.Tick) {
+            tick(now, out);
+        } else {
+            throw new AssertionError(input);
+        }
+        return out;
+    }
+
+    // ---- messages from visiting bridges ----
+
+    private void roomMessage(HostingInput.RoomMessage in, Instant now, List<HostingOutput> out) {
+        Optional<MessageType> type = MessageType.fromEventType(in.eventType());
+        if (type.isEmpty() || in.sender().equals(policy.hbBot())) {
+            return; // not ours, or our own echo
+        }
+        if (type.get() == MessageType.MATRIX_PROOF) {
+            out.add(new HostingOutput.Ignored("a Matrix proof belongs in a DM with the user, not the VB's DM"));
+            return;
+        }
+        if (!in.direct()) {
+            // Answering in a shared room would leak the exchange; the spec has protocol messages in the DM only.
+            out.add(new HostingOutput.Refused(in.sender(), txnOf(in.content()), CancelCode.UNEXPECTED_MESSAGE,
+                    "byob messages are accepted only in a DM with the hosting bridge's bot, not in " + in.room()));
+            return;
+        }
+        ByobMessage message;
+        try {
+            message = MessageCodec.decode(in.eventType(), in.content());
+        } catch (DecodeException e) {
+            if (type.get() != MessageType.CANCEL) {
+                refuse(in.sender(), txnOf(in.content()), e.cancelCode(),
+                        "invalid " + type.get().suffix() + ": " + e.getMessage(), out);
+            }
+            return;
+        }
+        byte[] canonical = canonical(in.content());
+        ExchangeKey key = new ExchangeKey(in.sender(), message.txnId());
+        Reply previous = replies.get(new ReplyKey(in.sender(), message.txnId(), message.type()));
+        if (previous != null) {
+            if (Arrays.equals(previous.inCanonical(), canonical)) {
+                out.add(send(in.sender(), previous.outType(), previous.content(), message.txnId()));
+            } else {
+                refuse(in.sender(), Optional.of(message.txnId()), CancelCode.REPLAYED,
+                        "txn_id " + message.txnId() + " was already used for another " + message.type().suffix(), out);
+            }
+            return;
+        }
+        switch (message.type()) {
+            case REQUEST:
+                request(in.sender(), (Request) message, in.content(), canonical, now, out);
+                break;
+            case ANSWER:
+                answer(in.sender(), (Answer) message, in.content(), canonical, now, out);
+                break;
+            case CANCEL:
+                visitorCancel(in.sender(), (Cancel) message, in.content(), out);
+                break;
+            case HEARTBEAT:
+                heartbeat(in.sender(), (Heartbeat) message, in.content(), now, out);
+                break;
+            case RELEASE:
+                release(in.sender(), (Release) message, in.content(), canonical, now, out);
+                break;
+            default:
+                refuse(in.sender(), Optional.of(message.txnId()), CancelCode.UNEXPECTED_MESSAGE,
+                        "a visiting bridge does not send " + message.type().suffix(), out);
+        }
+    }
+
+    private void request(UserId sender, Request r, JsonNode content, byte[] canonical, Instant now,
+                         List<HostingOutput> out) {
+        Optional<TxnId> txn = Optional.of(r.txnId());
+        if (exchanges.containsKey(new ExchangeKey(sender, r.txnId()))) {
+            Exchange e = exchanges.get(new ExchangeKey(sender, r.txnId()));
+            if (Arrays.equals(e.requestCanonical, canonical)) {
+                out.add(send(sender, MessageType.CHALLENGE, e.challengeContent, r.txnId()));
+            } else {
+                refuse(sender, txn, CancelCode.REPLAYED, "txn_id " + r.txnId() + " is in use by another request", out);
+            }
+            return;
+        }
+        if (!sender.equals(r.vb().bot())) {
+            refuse(sender, txn, CancelCode.INVALID_MESSAGE, "vb.bot is " + r.vb().bot() + " but the sender is " + sender, out);
+            return;
+        }
+        try {
+            SignedContent.verify(content, r.vb().bot(), r.vb().key());
+        } catch (DecodeException e) {
+            refuse(sender, txn, CancelCode.BAD_SIGNATURE, "the request is not signed by the key it announces: " + e.reason(), out);
+            return;
+        }
+        if (!r.hbBot().equals(policy.hbBot())) {
+            refuse(sender, txn, CancelCode.NOT_BRIDGED, "this request is for " + r.hbBot() + ", not " + policy.hbBot(), out);
+            return;
+        }
+        RemoteProofMethod remote = policy.remoteMethods().get(r.network());
+        if (remote == null) {
+            refuse(sender, txn, CancelCode.NOT_BRIDGED, "this bridge does not bridge " + r.network(), out);
+            return;
+        }
+        if (!perVb.tryAcquire(sender, now)) {
+            refuse(sender, txn, CancelCode.RATE_LIMITED, "too many requests from " + sender + "; try again later", out);
+            return;
+        }
+        if (!perUser.tryAcquire(r.userId(), now)) {
+            refuse(sender, txn, CancelCode.RATE_LIMITED, "too many requests for " + r.userId() + "; try again later", out);
+            return;
+        }
+        if (exchanges.size() >= policy.maxInFlight()) {
+            refuse(sender, txn, CancelCode.BUSY, "too many handshakes in flight; try again later", out);
+            return;
+        }
+        long forUser = exchanges.values().stream().filter(e -> e.request.userId().equals(r.userId())).count();
+        if (forUser >= policy.maxInFlightPerUser()) {
+            refuse(sender, txn, CancelCode.BUSY, "too many handshakes in flight for " + r.userId(), out);
+            return;
+        }
+        Optional<String> matrixMethod = r.matrixProofMethods().stream().filter(policy.matrixMethods()::contains).findFirst();
+        if (matrixMethod.isEmpty()) {
+            refuse(sender, txn, CancelCode.UNSUPPORTED_METHOD,
+                    "no common Matrix proof method; this bridge accepts " + policy.matrixMethods(), out);
+            return;
+        }
+        if (!r.remoteProofMethods().contains(remote.name())) {
+            refuse(sender, txn, CancelCode.UNSUPPORTED_METHOD,
+                    "no common remote proof method; this bridge checks " + remote.name(), out);
+            return;
+        }
+        Instant expiresAt = now.plus(policy.challengeTtl());
+        Challenge challenge = new Challenge(r.txnId(),
+                new Challenge.MatrixChallenge(matrixMethod.get(), Nonce.random(random), Optional.empty()),
+                new Challenge.RemoteChallenge(remote.name(), Nonce.random(random), policy.remoteBots().get(r.network())),
+                expiresAt.toEpochMilli());
+        ObjectNode challengeContent = MessageCodec.encode(challenge);
+        exchanges.put(new ExchangeKey(sender, r.txnId()), new Exchange(r, canonical, challenge, challengeContent, expiresAt));
+        out.add(send(sender, MessageType.CHALLENGE, challengeContent, r.txnId()));
+    }
+
+    private void answer(UserId sender, Answer a, JsonNode content, byte[] canonical, Instant now,
+                        List<HostingOutput> out) {
+        ExchangeKey key = new ExchangeKey(sender, a.txnId());
+        Exchange e = exchanges.get(key);
+        Optional<TxnId> txn = Optional.of(a.txnId());
+        if (e == null) {
+            Reply ended = replies.get(new ReplyKey(sender, a.txnId(), MessageType.REQUEST));
+            if (ended != null && ended.outType() == MessageType.CANCEL) {
+                // The exchange was cancelled while this answer was on its way: repeat why.
+                out.add(send(sender, MessageType.CANCEL, ended.content(), a.txnId()));
+                return;
+            }
+            refuse(sender, txn, CancelCode.UNKNOWN_TRANSACTION, "no handshake " + a.txnId() + " is in flight", out);
+            return;
+        }
+        if (e.answer != null) {
+            if (!Arrays.equals(e.answerCanonical, canonical)) {
+                fail(key, e, CancelCode.REPLAYED, "a second, different answer for " + a.txnId(), now, out);
+            }
+            return; // a resend of the answer we are already checking
+        }
+        try {
+            SignedContent.verify(content, e.request.vb().bot(), e.request.vb().key());
+        } catch (DecodeException ex) {
+            fail(key, e, CancelCode.BAD_SIGNATURE, "the answer is not signed by the request's key: " + ex.reason(), now, out);
+            return;
+        }
+        Request r = e.request;
+        if (!a.hbBot().equals(r.hbBot()) || !a.userId().equals(r.userId()) || !a.network().equals(r.network())
+                || !a.remoteAccount().equals(r.remoteAccount())) {
+            fail(key, e, CancelCode.INVALID_MESSAGE, "the answer's subject differs from the request's", now, out);
+            return;
+        }
+        if (!a.matrixNonceSha256().equals(e.challenge.matrixProof().nonce().sha256())
+                || !a.remoteNonceSha256().equals(e.challenge.remoteProof().nonce().sha256())) {
+            fail(key, e, CancelCode.INVALID_MESSAGE, "the answer binds nonces other than this challenge's", now, out);
+            return;
+        }
+        if (!a.matrixProof().method().equals(e.challenge.matrixProof().method())
+                || !a.remoteProof().method().equals(e.challenge.remoteProof().method())) {
+            fail(key, e, CancelCode.UNSUPPORTED_METHOD, "the answer uses methods other than the challenge's", now, out);
+            return;
+        }
+        e.answer = a;
+        e.answerCanonical = canonical;
+        if (a.matrixProof().method().equals(ProofMethods.MATRIX_OPENID)) {
+            if (a.matrixProof().openid().isEmpty()) {
+                fail(key, e, CancelCode.MATRIX_PROOF_FAILED, "the openid method needs an OpenID token in the answer", now, out);
+                return;
+            }
+            if (!a.matrixProof().openid().get().matrixServerName().equals(r.userId().serverName())) {
+                fail(key, e, CancelCode.MATRIX_PROOF_FAILED, "the OpenID token is from "
+                        + a.matrixProof().openid().get().matrixServerName() + ", not " + r.userId().serverName(), now, out);
+                return;
+            }
+            e.openIdPending = true;
+            out.add(new HostingOutput.VerifyOpenId(a.txnId(), r.userId(), a.matrixProof().openid().get()));
+            return;
+        }
+        complete(key, e, now, out);
+    }
+
+    private void visitorCancel(UserId sender, Cancel c, JsonNode content, List<HostingOutput> out) {
+        ExchangeKey key = new ExchangeKey(sender, c.txnId());
+        Exchange e = exchanges.get(key);
+        if (e == null) {
+            out.add(new HostingOutput.Ignored("a cancel for no exchange in flight: " + c.txnId()));
+            return;
+        }
+        try {
+            SignedContent.verify(content, e.request.vb().bot(), e.request.vb().key());
+        } catch (DecodeException ex) {
+            // Someone typing in the DM cannot cancel a VB's handshake.
+            out.add(new HostingOutput.Ignored("an unsigned cancel for " + c.txnId() + ": " + ex.reason()));
+            return;
+        }
+        exchanges.remove(key);
+        out.add(new HostingOutput.Ignored("the visiting bridge cancelled " + c.txnId() + ": " + c.code() + " " + c.reason()));
+    }
+
+    private void heartbeat(UserId sender, Heartbeat h, JsonNode content, Instant now, List<HostingOutput> out) {
+        TrustKey key = new TrustKey(policy.hbBot(), h.userId(), h.network());
+        LeaseState lease = leases.get(key);
+        if (lease == null || lease.record.epoch() != h.epoch() || !lease.record.vb().bot().equals(sender)) {
+            revokedAgain(sender, key, h.epoch(), out);
+            return;
+        }
+        try {
+            SignedContent.verify(content, sender, lease.record.vb().key());
+        } catch (DecodeException e) {
+            out.add(new HostingOutput.Refused(sender, Optional.of(h.txnId()), CancelCode.KEY_MISMATCH,
+                    "a heartbeat not signed by the trusted key: " + e.reason()));
+            return;
+        }
+        if (h.seq() <= lease.lastSeq) {
+            if (h.txnId().equals(lease.lastTxn) && lease.lastReply != null) {
+                out.add(send(sender, MessageType.LEASE, lease.lastReply, h.txnId()));
+            } else {
+                out.add(new HostingOutput.Refused(sender, Optional.of(h.txnId()), CancelCode.REPLAYED,
+                        "heartbeat seq " + h.seq() + " is not after " + lease.lastSeq));
+            }
+            return;
+        }
+        // Renewal and the fill-in report happen in this one step: what was filled in until now is reported,
+        // and nothing is filled in after it while the lease holds.
+        lease.expiresAt = now.plusMillis(policy.lease().leaseMs());
+        if (lease.lapsed) {
+            lease.lapsed = false;
+            out.add(new HostingOutput.FillInStopped(lease.record));
+        }
+        List<Lease.FillIn> filled = fillInLog.after(key, h.epoch(), h.fillAck(), Lease.MAX_FILLED_IN + 1);
+        boolean more = filled.size() > Lease.MAX_FILLED_IN;
+        if (more) {
+            filled = filled.subList(0, Lease.MAX_FILLED_IN);
+        }
+        Lease reply = new Lease(h.txnId(), h.userId(), h.network(), h.epoch(), h.seq(), policy.lease().leaseMs(),
+                filled, more);
+        lease.lastSeq = h.seq();
+        lease.lastTxn = h.txnId();
+        lease.lastReply = MessageCodec.encode(reply);
+        out.add(send(sender, MessageType.LEASE, lease.lastReply, h.txnId()));
+    }
+
+    private void release(UserId sender, Release r, JsonNode content, byte[] canonical, Instant now,
+                         List<HostingOutput> out) {
+        TrustKey key = new TrustKey(policy.hbBot(), r.userId(), r.network());
+        LeaseState lease = leases.get(key);
+        if (lease == null || lease.record.epoch() != r.epoch() || !lease.record.vb().bot().equals(sender)) {
+            revokedAgain(sender, key, r.epoch(), out);
+            return;
+        }
+        try {
+            SignedContent.verify(content, sender, lease.record.vb().key());
+        } catch (DecodeException e) {
+            out.add(new HostingOutput.Refused(sender, Optional.of(r.txnId()), CancelCode.KEY_MISMATCH,
+                    "a release not signed by the trusted key: " + e.reason()));
+            return;
+        }
+        Optional<TrustRecord> ended = store.revoke(key, r.epoch(), RevokeCode.RELEASED, now);
+        if (ended.isEmpty()) {
+            revokedAgain(sender, key, r.epoch(), out);
+            return;
+        }
+        leases.remove(key);
+        out.add(new HostingOutput.StepBackIn(ended.get()));
+        ObjectNode reply = MessageCodec.encode(new Revoked(r.txnId(), r.userId(), r.network(), r.epoch(),
+                RevokeCode.RELEASED, "released at the visiting bridge's request"));
+        remember(new ReplyKey(sender, r.txnId(), MessageType.RELEASE), canonical, MessageType.REVOKED, reply, now);
+        out.add(send(sender, MessageType.REVOKED, reply, r.txnId()));
+        out.add(new HostingOutput.NotifyUser(r.userId(), "Your bridge " + sender + " logged out of " + r.network()
+                + "; " + policy.hbBot() + " relays for you there again."));
+    }
+
+    /** Tells a VB that the epoch it speaks for is over (idempotent; no state changes). */
+    private void revokedAgain(UserId sender, TrustKey key, long epoch, List<HostingOutput> out) {
+        Optional<TrustRecord> latest = store.find(key);
+        RevokeCode code = RevokeCode.SUPERSEDED;
+        if (latest.isPresent() && latest.get().epoch() == epoch && latest.get().ended().isPresent()) {
+            code = latest.get().ended().get().code();
+        }
+        TxnId txn = TxnId.random(random);
+        ObjectNode content = MessageCodec.encode(new Revoked(txn, key.userId(), key.network(), epoch, code,
+                "trust at epoch " + epoch + " is no longer in force"));
+        out.add(new HostingOutput.Refused(sender, Optional.empty(), CancelCode.KEY_MISMATCH,
+                "a message for epoch " + epoch + ", which is not in force"));
+        out.add(send(sender, MessageType.REVOKED, content, txn));
+    }
+
+    // ---- observations of the proofs ----
+
+    private void matrixProof(HostingInput.MatrixProofSeen in, Instant now, List<HostingOutput> out) {
+        MatrixProof proof;
+        try {
+            ByobMessage m = MessageCodec.decode(MessageType.MATRIX_PROOF.eventType(), in.content());
+            proof = (MatrixProof) m;
+        } catch (DecodeException e) {
+            out.add(new HostingOutput.Ignored("an invalid Matrix proof from " + in.sender() + ": " + e.getMessage()));
+            return;
+        }
+        ExchangeKey key = null;
+        for (Map.Entry<ExchangeKey, Exchange> entry : exchanges.entrySet()) {
+            if (entry.getKey().txnId().equals(proof.txnId()) && entry.getValue().request.userId().equals(in.sender())) {
+                key = entry.getKey();
+            }
+        }
+        if (key == null) {
+            out.add(new HostingOutput.Ignored("a Matrix proof from " + in.sender() + " for no exchange of theirs"));
+            return;
+        }
+        Exchange e = exchanges.get(key);
+        String method = e.challenge.matrixProof().method();
+        if (!proof.hbBot().equals(policy.hbBot()) || !proof.nonce().equals(e.challenge.matrixProof().nonce())) {
+            fail(key, e, CancelCode.MATRIX_PROOF_FAILED, "the Matrix proof carries another nonce or bridge", now, out);
+            return;
+        }
+        if (!in.method().equals(method)) {
+            fail(key, e, CancelCode.MATRIX_PROOF_FAILED, "the Matrix proof came by " + in.method() + ", not " + method, now, out);
+            return;
+        }
+        boolean placed = method.equals(ProofMethods.MATRIX_DM) ? in.directWithBot()
+                : method.equals(ProofMethods.MATRIX_ROOM_EVENT) ? in.bridgedRoom()
+                : method.equals(ProofMethods.MATRIX_TO_DEVICE) && in.room().isEmpty();
+        if (!placed) {
+            fail(key, e, CancelCode.MATRIX_PROOF_FAILED, "the Matrix proof was sent in the wrong place for " + method, now, out);
+            return;
+        }
+        e.matrixProven = true;
+        complete(key, e, now, out);
+    }
+
+    private void openIdChecked(HostingInput.OpenIdChecked in, Instant now, List<HostingOutput> out) {
+        for (Map.Entry<ExchangeKey, Exchange> entry : exchanges.entrySet()) {
+            Exchange e = entry.getValue();
+            if (entry.getKey().txnId().equals(in.txnId()) && e.openIdPending && e.request.userId().equals(in.expected())) {
+                e.openIdPending = false;
+                if (in.subject().isPresent() && in.subject().get().equals(e.request.userId())) {
+                    e.matrixProven = true;
+                    complete(entry.getKey(), e, now, out);
+                } else {
+                    fail(entry.getKey(), e, CancelCode.MATRIX_PROOF_FAILED, "the OpenID token does not belong to "
+                            + e.request.userId() + (in.detail().isEmpty() ? "" : ": " + in.detail()), now, out);
+                }
+                return;
+            }
+        }
+        out.add(new HostingOutput.Ignored("an OpenID result for no pending exchange"));
+    }
+
+    private void remoteProof(HostingInput.RemoteMessageSeen in, Instant now, List<HostingOutput> out) {
+        RemoteProofMethod method = policy.remoteMethods().get(in.network());
+        if (method == null) {
+            out.add(new HostingOutput.Ignored("a remote message on a network this bridge does not bridge"));
+            return;
+        }
+        Optional<Nonce> nonce = method.parseProof(in.text());
+        if (nonce.isEmpty()) {
+            out.add(new HostingOutput.Ignored("a remote message that is not a proof"));
+            return;
+        }
+        for (Map.Entry<ExchangeKey, Exchange> entry : exchanges.entrySet()) {
+            Exchange e = entry.getValue();
+            if (e.request.network().equals(in.network()) && e.challenge.remoteProof().nonce().equals(nonce.get())) {
+                if (in.account().isEmpty()) {
+                    fail(entry.getKey(), e, CancelCode.REMOTE_PROOF_FAILED, in.senderName()
+                            + " sent the remote proof without being logged in to an account", now, out);
+                } else if (!method.sameAccount(e.request.remoteAccount(), in.account().get())) {
+                    fail(entry.getKey(), e, CancelCode.REMOTE_PROOF_FAILED, in.senderName() + " is logged in as "
+                            + in.account().get() + ", not " + e.request.remoteAccount(), now, out);
+                } else {
+                    e.remoteProven = true;
+                    complete(entry.getKey(), e, now, out);
+                }
+                return;
+            }
+        }
+        out.add(new HostingOutput.Ignored("a remote proof with a nonce of no exchange in flight"));
+    }
+
+    private void complete(ExchangeKey key, Exchange e, Instant now, List<HostingOutput> out) {
+        if (e.answer == null || !e.matrixProven || !e.remoteProven || e.openIdPending) {
+            return;
+        }
+        exchanges.remove(key);
+        Request r = e.request;
+        TrustStore.Establishment est = store.establish(new TrustCandidate(e.key(policy.hbBot()), r.remoteAccount(),
+                r.vb(), e.challenge.matrixProof().method(), e.challenge.remoteProof().method(), r.txnId()), now);
+        TrustRecord record = est.record();
+        if (est.superseded().isPresent()) {
+            TrustRecord old = est.superseded().get();
+            TxnId txn = TxnId.random(random);
+            out.add(send(old.vb().bot(), MessageType.REVOKED, MessageCodec.encode(new Revoked(txn, r.userId(),
+                    r.network(), old.epoch(), RevokeCode.SUPERSEDED,
+                    "another visiting bridge (" + r.vb().bot() + ") logged in for this user")), txn));
+        }
+        leases.put(record.key(), new LeaseState(record, now.plusMillis(policy.lease().leaseMs())));
+        out.add(new HostingOutput.StepAside(record));
+        ObjectNode accept = MessageCodec.encode(new Accept(r.txnId(), record.epoch(), now.toEpochMilli(), policy.lease()));
+        remember(new ReplyKey(key.sender(), key.txnId(), MessageType.REQUEST), e.requestCanonical, MessageType.CHALLENGE,
+                e.challengeContent, now);
+        remember(new ReplyKey(key.sender(), key.txnId(), MessageType.ANSWER), e.answerCanonical, MessageType.ACCEPT,
+                accept, now);
+        out.add(send(key.sender(), MessageType.ACCEPT, accept, r.txnId()));
+        String text = est.superseded().isPresent()
+                ? "Your bridge " + r.vb().bot() + " now bridges you on " + r.network() + " as " + r.remoteAccount()
+                        + "; it replaced " + est.superseded().get().vb().bot() + ", which no longer can."
+                : "Your bridge " + r.vb().bot() + " now bridges you on " + r.network() + " as " + r.remoteAccount()
+                        + "; " + policy.hbBot() + " steps aside. Send 'revoke' here to undo.";
+        out.add(new HostingOutput.NotifyUser(r.userId(), text));
+    }
+
+    // ---- the user and time ----
+
+    private void userRevoke(HostingInput.UserRevoke in, Instant now, List<HostingOutput> out) {
+        List<TrustKey> keys = new ArrayList<>();
+        for (TrustKey key : leases.keySet()) {
+            if (key.userId().equals(in.user()) && in.network().map(key.network()::equals).orElse(true)) {
+                keys.add(key);
+            }
+        }
+        if (keys.isEmpty()) {
+            out.add(new HostingOutput.NotifyUser(in.user(), "No visiting bridge bridges you here; nothing to revoke."));
+            return;
+        }
+        for (TrustKey key : keys) {
+            LeaseState lease = leases.remove(key);
+            Optional<TrustRecord> ended = store.revoke(key, lease.record.epoch(), RevokeCode.USER_REVOKED, now);
+            if (ended.isEmpty()) {
+                continue;
+            }
+            out.add(new HostingOutput.StepBackIn(ended.get()));
+            TxnId txn = TxnId.random(random);
+            out.add(send(lease.record.vb().bot(), MessageType.REVOKED, MessageCodec.encode(new Revoked(txn,
+                    key.userId(), key.network(), lease.record.epoch(), RevokeCode.USER_REVOKED,
+                    "the user asked the hosting bridge to take over again")), txn));
+            out.add(new HostingOutput.NotifyUser(in.user(), "Revoked: " + lease.record.vb().bot()
+                    + " no longer bridges you on " + key.network() + "; " + policy.hbBot() + " relays for you again."));
+        }
+    }
+
+    private void tick(Instant now, List<HostingOutput> out) {
+        List<ExchangeKey> expired = new ArrayList<>();
+        exchanges.forEach((key, e) -> {
+            if (!now.isBefore(e.expiresAt)) {
+                expired.add(key);
+            }
+        });
+        for (ExchangeKey key : expired) {
+            Exchange e = exchanges.get(key);
+            List<String> missing = new ArrayList<>();
+            if (!e.matrixProven) {
+                missing.add("the Matrix proof");
+            }
+            if (!e.remoteProven) {
+                missing.add("the remote proof");
+            }
+            if (e.answer == null) {
+                missing.add("the answer");
+            }
+            fail(key, e, CancelCode.TIMEOUT, "the challenge expired without " + String.join(", ", missing), now, out);
+        }
+        for (LeaseState lease : leases.values()) {
+            if (!lease.lapsed && !now.isBefore(lease.expiresAt)) {
+                lease.lapsed = true;
+                out.add(new HostingOutput.FillInStarted(lease.record));
+            }
+        }
+        replies.values().removeIf(r -> now.isAfter(r.keepUntil()));
+        perVb.prune(now);
+        perUser.prune(now);
+    }
+
+    // ---- helpers ----
+
+    private void fail(ExchangeKey key, Exchange e, CancelCode code, String reason, Instant now,
+                      List<HostingOutput> out) {
+        exchanges.remove(key);
+        ObjectNode cancel = MessageCodec.encode(new Cancel(key.txnId(), code, bounded(reason)));
+        // A resend of this exchange's request or answer gets the same cancel, never a fresh exchange.
+        remember(new ReplyKey(key.sender(), key.txnId(), MessageType.REQUEST), e.requestCanonical, MessageType.CANCEL,
+                cancel, now);
+        if (e.answer != null) {
+            remember(new ReplyKey(key.sender(), key.txnId(), MessageType.ANSWER), e.answerCanonical,
+                    MessageType.CANCEL, cancel, now);
+        }
+        out.add(new HostingOutput.Refused(key.sender(), Optional.of(key.txnId()), code, reason));
+        out.add(send(key.sender(), MessageType.CANCEL, cancel, key.txnId()));
+    }
+
+    private void refuse(UserId sender, Optional<TxnId> txn, CancelCode code, String reason, List<HostingOutput> out) {
+        out.add(new HostingOutput.Refused(sender, txn, code, reason));
+        // Without a readable txn_id there is no exchange to cancel.
+        txn.ifPresent(t -> out.add(send(sender, MessageType.CANCEL,
+                MessageCodec.encode(new Cancel(t, code, bounded(reason))), t)));
+    }
+
+    private void remember(ReplyKey key, byte[] inCanonical, MessageType outType, ObjectNode content, Instant now) {
+        replies.put(key, new Reply(inCanonical, outType, content, now.plus(policy.challengeTtl())));
+    }
+
+    private HostingOutput.Send send(UserId to, MessageType type, ObjectNode content, TxnId txn) {
+        return new HostingOutput.Send(to, type, content, type.clientTxnId(txn));
+    }
+
+    private static String bounded(String reason) {
+        return reason.length() > 1024 ? reason.substring(0, 1024) : reason;
+    }
+
+    private static byte[] canonical(JsonNode content) {
+        try {
+            return CanonicalJson.encode(content);
+        } catch (CanonicalJsonException e) {
+            throw new IllegalStateException("decoded content is canonical", e); // decode already checked
+        }
+    }
+
+    private static Optional<TxnId> txnOf(JsonNode content) {
+        JsonNode txn = content == null ? null : content.get("txn_id");
+        if (txn == null || !txn.isTextual()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new TxnId(txn.textValue()));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package dev.byob.protocol.hosting;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.byob.protocol.id.EventId;
+import dev.byob.protocol.id.Network;
+import dev.byob.protocol.id.RoomId;
+import dev.byob.protocol.id.TxnId;
+import dev.byob.protocol.id.UserId;
+import java.util.Optional;
+
+/** What can happen to a hosting bridge, as far as byob is concerned. */
+public sealed interface HostingInput {
+
+    /**
+     * An event in a room the hosting bridge's bot is in. {@code direct} is true when the room is a DM:
+     * exactly the bot and {@code sender} are joined or invited. Protocol messages elsewhere are refused.
+     */
+    record RoomMessage(RoomId room, boolean direct, UserId sender, String eventType, JsonNode content)
+            implements HostingInput {}
+
+    /**
+     * An {@code org.matrix.msc3647.matrix_proof} event the hosting bridge saw. {@code method} says how it
+     * arrived: {@code dm} (in a DM between the sender and the bot: set {@code directWithBot}),
+     * {@code to_device} (no room), or {@code room_event} (in a room this bridge bridges: set
+     * {@code bridgedRoom}).
+     */
+    record MatrixProofSeen(String method, UserId sender, Optional<RoomId> room, Optional<EventId> eventId,
+                           boolean directWithBot, boolean bridgedRoom, JsonNode content) implements HostingInput {}
+
+    /** The result of checking an OpenID token ({@link HostingOutput.VerifyOpenId}): the token's subject, if valid. */
+    record OpenIdChecked(TxnId txnId, UserId expected, Optional<UserId> subject, String detail) implements HostingInput {}
+
+    /**
+     * A private message to the hosting bridge's bot on a remote network. {@code account} is the account
+     * the network reports for the sender (IRC: the {@code account} tag, or WHOIS 330), empty when the
+     * sender is not logged in.
+     */
+    record RemoteMessageSeen(Network network, String senderName, Optional<String> account, String text)
+            implements HostingInput {}
+
+    /** The user, from their own Matrix account, asks the hosting bridge to take over again. */
+    record UserRevoke(UserId user, Optional<Network> network) implements HostingInput {}
+
+    /** Time passed: challenge expiry and lease lapses are decided here. */
+    record Tick() implements HostingInput {}
+}

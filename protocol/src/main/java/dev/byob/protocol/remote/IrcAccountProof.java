@@ -1,0 +1,81 @@
+package dev.byob.protocol.remote;
+
+import dev.byob.protocol.id.Nonce;
+import dev.byob.protocol.id.RemoteAccount;
+import dev.byob.protocol.message.ProofMethods;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * {@code irc.account_privmsg}: from a connection logged in (SASL) to the services account, send
+ * {@code PRIVMSG <hb bot> :byob-proof <nonce>}. The hosting bridge's bot accepts it only when the
+ * message's IRCv3 {@code account} tag (or, without the tag, WHOIS numeric 330) names the claimed
+ * account. A nick proves nothing: only the services account counts.
+ */
+public final class IrcAccountProof implements RemoteProofMethod {
+    /** The word before the nonce. */
+    public static final String PREFIX = "byob-proof ";
+
+    private final CaseMapping caseMapping;
+
+    /** Account names compare by the network's {@code CASEMAPPING} (ISUPPORT); {@code rfc1459} is IRC's default. */
+    public enum CaseMapping {
+        ASCII, RFC1459, STRICT_RFC1459;
+
+        /** Parses an ISUPPORT CASEMAPPING value; unknown values fall back to {@code rfc1459}. */
+        public static CaseMapping fromIsupport(String value) {
+            if ("ascii".equalsIgnoreCase(value)) {
+                return ASCII;
+            }
+            if ("strict-rfc1459".equalsIgnoreCase(value)) {
+                return STRICT_RFC1459;
+            }
+            return RFC1459;
+        }
+
+        String fold(String s) {
+            String lower = s.toLowerCase(Locale.ROOT);
+            if (this == ASCII) {
+                return lower;
+            }
+            lower = lower.replace('[', '{').replace(']', '}').replace('\\', '|');
+            return this == RFC1459 ? lower.replace('~', '^') : lower;
+        }
+    }
+
+    public IrcAccountProof(CaseMapping caseMapping) {
+        this.caseMapping = Objects.requireNonNull(caseMapping, "caseMapping");
+    }
+
+    @Override
+    public String name() {
+        return ProofMethods.IRC_ACCOUNT_PRIVMSG;
+    }
+
+    @Override
+    public String proofText(Nonce nonce) {
+        return PREFIX + nonce.value();
+    }
+
+    @Override
+    public Optional<Nonce> parseProof(String text) {
+        if (text == null || !text.startsWith(PREFIX)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new Nonce(text.substring(PREFIX.length()).trim()));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public boolean sameAccount(RemoteAccount claimed, String reported) {
+        // "*" is how IRC says "not logged in" in account-notify and extended-join.
+        if (reported == null || reported.isEmpty() || "*".equals(reported)) {
+            return false;
+        }
+        return caseMapping.fold(claimed.name()).equals(caseMapping.fold(reported));
+    }
+}

@@ -1,0 +1,441 @@
+package dev.byob.protocol.visiting;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.byob.protocol.Transition;
+import dev.byob.protocol.id.TxnId;
+import dev.byob.protocol.message.Accept;
+import dev.byob.protocol.message.Answer;
+import dev.byob.protocol.message.ByobMessage;
+import dev.byob.protocol.message.Cancel;
+import dev.byob.protocol.message.CancelCode;
+import dev.byob.protocol.message.Challenge;
+import dev.byob.protocol.message.DecodeException;
+import dev.byob.protocol.message.Heartbeat;
+import dev.byob.protocol.message.Lease;
+import dev.byob.protocol.message.MatrixProof;
+import dev.byob.protocol.message.MessageCodec;
+import dev.byob.protocol.message.MessageType;
+import dev.byob.protocol.message.Release;
+import dev.byob.protocol.message.Request;
+import dev.byob.protocol.message.RevokeCode;
+import dev.byob.protocol.message.Revoked;
+import dev.byob.protocol.message.SignedContent;
+import dev.byob.protocol.visiting.VisitingInput.Logout;
+import dev.byob.protocol.visiting.VisitingInput.MatrixProofMade;
+import dev.byob.protocol.visiting.VisitingInput.ProofFailed;
+import dev.byob.protocol.visiting.VisitingInput.Received;
+import dev.byob.protocol.visiting.VisitingInput.RemoteProofMade;
+import dev.byob.protocol.visiting.VisitingInput.Start;
+import dev.byob.protocol.visiting.VisitingInput.Tick;
+import dev.byob.protocol.visiting.VisitingState.Answered;
+import dev.byob.protocol.visiting.VisitingState.Ended;
+import dev.byob.protocol.visiting.VisitingState.Failed;
+import dev.byob.protocol.visiting.VisitingState.Idle;
+import dev.byob.protocol.visiting.VisitingState.PendingHeartbeat;
+import dev.byob.protocol.visiting.VisitingState.Proving;
+import dev.byob.protocol.visiting.VisitingState.Releasing;
+import dev.byob.protocol.visiting.VisitingState.Requested;
+import dev.byob.protocol.visiting.VisitingState.Trusted;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+
+/**
+ * The visiting bridge's side of byob for one hosting bridge, user and network, as a pure state
+ * machine: {@link #step} takes a state, one input and the time, and returns the next state and the
+ * outputs. No threads, sockets or clocks inside: the caller feeds {@link Tick} at or after
+ * {@link #deadline(VisitingState)}.
+ *
+ * <pre>{@code
+ * VisitingHandshake vb = new VisitingHandshake(config, new SecureRandom());
+ * Transition<VisitingState, VisitingOutput> t = vb.step(VisitingHandshake.initial(), new Start(), clock.instant());
+ * // send t.outputs(), keep t.state(), feed the next input ...
+ * }</pre>
+ */
+public final class VisitingHandshake {
+    private final VisitingConfig config;
+    private final Random random;
+
+    /** @param random source of transaction ids: a {@link java.security.SecureRandom} outside simulations */
+    public VisitingHandshake(VisitingConfig config, Random random) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.random = Objects.requireNonNull(random, "random");
+    }
+
+    /** The state before anything happened. */
+    public static VisitingState initial() {
+        return new Idle();
+    }
+
+    /**
+     * The state after a restart with a persisted receipt: trusted but lapsed until the first lease reply,
+     * with a heartbeat due at once. {@code fillAck} is the highest fill-in sequence recorded durably.
+     */
+    public static VisitingState resume(TrustReceipt receipt, long fillAck, Instant now) {
+        return new Trusted(receipt, now, true, now, 1, fillAck, Optional.empty());
+    }
+
+    /** When the caller must feed {@link Tick} next, if anything is time-bound in {@code state}. */
+    public Optional<Instant> deadline(VisitingState state) {
+        if (state instanceof Requested) {
+            return Optional.of(((Requested) state).lastSent().plus(config.replyTimeout()));
+        }
+        if (state instanceof Proving) {
+            return Optional.of(Instant.ofEpochMilli(((Proving) state).challenge().expiresAt()));
+        }
+        if (state instanceof Answered) {
+            Answered a = (Answered) state;
+            Instant resend = a.lastSent().plus(config.replyTimeout());
+            Instant expiry = Instant.ofEpochMilli(a.challenge().expiresAt());
+            return Optional.of(resend.isBefore(expiry) ? resend : expiry);
+        }
+        if (state instanceof Trusted) {
+            Trusted t = (Trusted) state;
+            Instant next = t.nextHeartbeatAt();
+            if (t.pending().isPresent()) {
+                next = t.pending().get().sentAt().plus(config.replyTimeout());
+            }
+            if (!t.lapsed() && t.leaseUntil().isBefore(next)) {
+                next = t.leaseUntil();
+            }
+            return Optional.of(next);
+        }
+        if (state instanceof Releasing) {
+            return Optional.of(((Releasing) state).lastSent().plus(config.replyTimeout()));
+        }
+        return Optional.empty();
+    }
+
+    /** Feeds one input. */
+    public Transition<VisitingState, VisitingOutput> step(VisitingState state, VisitingInput input, Instant now) {
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(now, "now");
+        if (input instanceof Start) {
+            return start(state, now);
+        }
+        if (input instanceof Tick) {
+            return tick(state, now);
+        }
+        if (input instanceof Received) {
+            return received(state, (Received) input, now);
+        }
+        if (input instanceof MatrixProofMade) {
+            if (!(state instanceof Proving)) {
+                return ignored(state, "a Matrix proof was made outside a challenge");
+            }
+            Proving p = (Proving) state;
+            return proved(new Proving(p.request(), p.challenge(), Optional.of(((MatrixProofMade) input).evidence()),
+                    p.remoteDone()), now);
+        }
+        if (input instanceof RemoteProofMade) {
+            if (!(state instanceof Proving)) {
+                return ignored(state, "a remote proof was made outside a challenge");
+            }
+            Proving p = (Proving) state;
+            return proved(new Proving(p.request(), p.challenge(), p.matrixEvidence(), true), now);
+        }
+        if (input instanceof ProofFailed) {
+            ProofFailed f = (ProofFailed) input;
+            Optional<TxnId> txn = handshakeTxn(state);
+            if (txn.isEmpty()) {
+                return ignored(state, "a proof failed outside a challenge");
+            }
+            return fail(txn.get(), f.matrix() ? CancelCode.MATRIX_PROOF_FAILED : CancelCode.REMOTE_PROOF_FAILED,
+                    f.reason());
+        }
+        if (input instanceof Logout) {
+            return logout(state, ((Logout) input).reason(), now);
+        }
+        throw new AssertionError(input);
+    }
+
+    private Transition<VisitingState, VisitingOutput> start(VisitingState state, Instant now) {
+        if (!(state instanceof Idle || state instanceof Ended || state instanceof Failed)) {
+            return ignored(state, "a handshake or trust is already in place");
+        }
+        TxnId txn = TxnId.random(random);
+        ObjectNode content = sign(config.request(txn));
+        return new Transition<>(new Requested(config.request(txn), content, now, 1),
+                List.of(send(MessageType.REQUEST, content, txn)));
+    }
+
+    private Transition<VisitingState, VisitingOutput> tick(VisitingState state, Instant now) {
+        if (state instanceof Requested) {
+            Requested r = (Requested) state;
+            if (now.isBefore(r.lastSent().plus(config.replyTimeout()))) {
+                return Transition.stay(state);
+            }
+            if (r.attempts() >= config.maxAttempts()) {
+                return fail(r.request().txnId(), CancelCode.TIMEOUT,
+                        "no challenge after " + r.attempts() + " requests");
+            }
+            return new Transition<>(new Requested(r.request(), r.content(), now, r.attempts() + 1),
+                    List.of(send(MessageType.REQUEST, r.content(), r.request().txnId())));
+        }
+        if (state instanceof Proving) {
+            Proving p = (Proving) state;
+            if (expired(p.challenge(), now)) {
+                return fail(p.request().txnId(), CancelCode.TIMEOUT, "the proofs were not made before the challenge expired");
+            }
+            return Transition.stay(state);
+        }
+        if (state instanceof Answered) {
+            Answered a = (Answered) state;
+            if (expired(a.challenge(), now)) {
+                return fail(a.request().txnId(), CancelCode.TIMEOUT, "no acceptance before the challenge expired");
+            }
+            if (now.isBefore(a.lastSent().plus(config.replyTimeout()))) {
+                return Transition.stay(state);
+            }
+            if (a.attempts() >= config.maxAttempts()) {
+                return fail(a.request().txnId(), CancelCode.TIMEOUT, "no acceptance after " + a.attempts() + " answers");
+            }
+            return new Transition<>(new Answered(a.request(), a.challenge(), a.content(), a.firstSent(), now,
+                    a.attempts() + 1), List.of(send(MessageType.ANSWER, a.content(), a.request().txnId())));
+        }
+        if (state instanceof Trusted) {
+            return heartbeatTick((Trusted) state, now);
+        }
+        if (state instanceof Releasing) {
+            Releasing r = (Releasing) state;
+            if (now.isBefore(r.lastSent().plus(config.replyTimeout()))) {
+                return Transition.stay(state);
+            }
+            if (r.attempts() >= config.maxAttempts()) {
+                String reason = "the hosting bridge did not confirm the release; it steps back in when the lease lapses";
+                return new Transition<>(new Ended(r.receipt(), RevokeCode.RELEASED, reason),
+                        List.of(new VisitingOutput.TrustEnded(r.receipt(), RevokeCode.RELEASED, reason)));
+            }
+            TxnId txn = TxnId.random(random);
+            Release release = new Release(txn, config.key().userId(), config.key().network(), r.receipt().epoch(),
+                    Optional.of("logout"));
+            ObjectNode content = sign(release);
+            return new Transition<>(new Releasing(r.receipt(), content, now, r.attempts() + 1),
+                    List.of(send(MessageType.RELEASE, content, txn)));
+        }
+        return Transition.stay(state);
+    }
+
+    private Transition<VisitingState, VisitingOutput> heartbeatTick(Trusted t, Instant now) {
+        List<VisitingOutput> out = new ArrayList<>();
+        boolean lapsed = t.lapsed();
+        if (!lapsed && !now.isBefore(t.leaseUntil())) {
+            lapsed = true;
+            out.add(new VisitingOutput.LeaseLapsed());
+        }
+        Optional<PendingHeartbeat> pending = t.pending();
+        if (pending.isPresent() && !now.isBefore(pending.get().sentAt().plus(config.replyTimeout()))) {
+            pending = Optional.empty(); // lost: the next heartbeat replaces it
+        }
+        Trusted next = new Trusted(t.receipt(), t.leaseUntil(), lapsed, t.nextHeartbeatAt(), t.nextSeq(), t.fillAck(), pending);
+        if (pending.isEmpty() && !now.isBefore(t.nextHeartbeatAt())) {
+            return heartbeat(next, now, out);
+        }
+        return new Transition<>(next, out);
+    }
+
+    private Transition<VisitingState, VisitingOutput> heartbeat(Trusted t, Instant now, List<VisitingOutput> out) {
+        TxnId txn = TxnId.random(random);
+        Heartbeat hb = new Heartbeat(txn, config.key().userId(), config.key().network(), t.receipt().epoch(),
+                t.nextSeq(), t.fillAck());
+        out.add(send(MessageType.HEARTBEAT, sign(hb), txn));
+        Instant nextAt = now.plusMillis(t.receipt().lease().heartbeatIntervalMs());
+        return new Transition<>(new Trusted(t.receipt(), t.leaseUntil(), t.lapsed(), nextAt, t.nextSeq() + 1,
+                t.fillAck(), Optional.of(new PendingHeartbeat(txn, t.nextSeq(), now))), out);
+    }
+
+    private Transition<VisitingState, VisitingOutput> received(VisitingState state, Received in, Instant now) {
+        if (!in.sender().equals(config.key().hbBot())) {
+            return ignored(state, "an event from " + in.sender() + ", not the hosting bridge's bot");
+        }
+        Optional<MessageType> type = MessageType.fromEventType(in.eventType());
+        if (type.isEmpty()) {
+            return ignored(state, "not a byob event: " + in.eventType());
+        }
+        ByobMessage message;
+        try {
+            message = MessageCodec.decode(in.eventType(), in.content());
+        } catch (DecodeException e) {
+            Optional<TxnId> ours = handshakeTxn(state);
+            if (ours.isPresent() && ours.get().value().equals(txnText(in.content())) && type.get() != MessageType.CANCEL) {
+                return fail(ours.get(), e.cancelCode(), "invalid " + type.get().suffix() + ": " + e.getMessage());
+            }
+            return ignored(state, "invalid " + type.get().suffix() + ": " + e.getMessage());
+        }
+        if (state instanceof Trusted || state instanceof Releasing) {
+            return whileTrusted(state, message, now);
+        }
+        Optional<TxnId> ours = handshakeTxn(state);
+        if (ours.isEmpty() || !ours.get().equals(message.txnId())) {
+            return ignored(state, message.type().suffix() + " for another exchange");
+        }
+        if (message instanceof Cancel) {
+            Cancel c = (Cancel) message;
+            return new Transition<>(new Failed(c.code(), c.reason(), true),
+                    List.of(new VisitingOutput.HandshakeFailed(c.code(), c.reason(), true)));
+        }
+        if (state instanceof Requested && message instanceof Challenge) {
+            return challenged(((Requested) state).request(), (Challenge) message, now);
+        }
+        if (state instanceof Answered && message instanceof Accept) {
+            Answered a = (Answered) state;
+            Accept accept = (Accept) message;
+            TrustReceipt receipt = new TrustReceipt(config.key(), accept.epoch(),
+                    Instant.ofEpochMilli(accept.establishedAt()), accept.lease(), accept.txnId());
+            // The HB's lease starts when it accepts, which is after our first answer left: counting from
+            // there keeps our view of the lease no longer than the HB's, whatever the clocks say.
+            Instant leaseUntil = a.firstSent().plusMillis(accept.lease().leaseMs());
+            Instant nextBeat = a.firstSent().plusMillis(accept.lease().heartbeatIntervalMs());
+            return new Transition<>(new Trusted(receipt, leaseUntil, false, nextBeat, 1, 0, Optional.empty()),
+                    List.of(new VisitingOutput.TrustEstablished(receipt)));
+        }
+        if (message instanceof Challenge || message instanceof Accept) {
+            return ignored(state, "a repeated " + message.type().suffix());
+        }
+        return fail(ours.get(), CancelCode.UNEXPECTED_MESSAGE,
+                message.type().suffix() + " is not expected while " + state.getClass().getSimpleName().toLowerCase());
+    }
+
+    private Transition<VisitingState, VisitingOutput> challenged(Request request,
+                                                                 Challenge challenge, Instant now) {
+        if (!request.matrixProofMethods().contains(challenge.matrixProof().method())) {
+            return fail(request.txnId(), CancelCode.UNSUPPORTED_METHOD,
+                    "Matrix proof method " + challenge.matrixProof().method() + " was not offered");
+        }
+        if (!request.remoteProofMethods().contains(challenge.remoteProof().method())) {
+            return fail(request.txnId(), CancelCode.UNSUPPORTED_METHOD,
+                    "remote proof method " + challenge.remoteProof().method() + " was not offered");
+        }
+        if (expired(challenge, now)) {
+            return fail(request.txnId(), CancelCode.TIMEOUT, "the challenge had already expired");
+        }
+        MatrixProof proof = new MatrixProof(request.txnId(), request.hbBot(), challenge.matrixProof().nonce());
+        List<VisitingOutput> out = List.of(
+                new VisitingOutput.MakeMatrixProof(challenge.matrixProof().method(), request.hbBot(),
+                        challenge.matrixProof().roomId(), MessageCodec.encode(proof)),
+                new VisitingOutput.MakeRemoteProof(challenge.remoteProof().method(), challenge.remoteProof().target(),
+                        "byob-proof " + challenge.remoteProof().nonce().value()));
+        return new Transition<>(new Proving(request, challenge, Optional.empty(), false), out);
+    }
+
+    private Transition<VisitingState, VisitingOutput> proved(Proving p, Instant now) {
+        if (p.matrixEvidence().isEmpty() || !p.remoteDone()) {
+            return Transition.stay(p);
+        }
+        Request r = p.request();
+        Answer answer = new Answer(r.txnId(), r.hbBot(), r.userId(), r.network(), r.remoteAccount(),
+                p.matrixEvidence().get(), new Answer.RemoteEvidence(p.challenge().remoteProof().method()),
+                p.challenge().matrixProof().nonce().sha256(), p.challenge().remoteProof().nonce().sha256());
+        ObjectNode content = sign(answer);
+        return new Transition<>(new Answered(r, p.challenge(), content, now, now, 1),
+                List.of(send(MessageType.ANSWER, content, r.txnId())));
+    }
+
+    private Transition<VisitingState, VisitingOutput> whileTrusted(VisitingState state, ByobMessage message, Instant now) {
+        TrustReceipt receipt = state instanceof Trusted ? ((Trusted) state).receipt() : ((Releasing) state).receipt();
+        if (message instanceof Revoked) {
+            Revoked r = (Revoked) message;
+            if (r.epoch() != receipt.epoch() || !r.userId().equals(config.key().userId())
+                    || !r.network().equals(config.key().network())) {
+                return ignored(state, "revoked for another epoch or user");
+            }
+            return new Transition<>(new Ended(receipt, r.code(), r.reason()),
+                    List.of(new VisitingOutput.TrustEnded(receipt, r.code(), r.reason())));
+        }
+        if (message instanceof Lease && state instanceof Trusted) {
+            return leased((Trusted) state, (Lease) message, now);
+        }
+        return ignored(state, message.type().suffix() + " while trusted");
+    }
+
+    private Transition<VisitingState, VisitingOutput> leased(Trusted t, Lease lease, Instant now) {
+        Optional<PendingHeartbeat> pending = t.pending();
+        if (pending.isEmpty() || !pending.get().txnId().equals(lease.txnId()) || pending.get().seq() != lease.seq()
+                || lease.epoch() != t.receipt().epoch()) {
+            return ignored(t, "a lease that answers no outstanding heartbeat");
+        }
+        Instant until = pending.get().sentAt().plusMillis(lease.leaseMs());
+        if (until.isBefore(t.leaseUntil())) {
+            until = t.leaseUntil();
+        }
+        long fillAck = t.fillAck();
+        List<Lease.FillIn> fresh = new ArrayList<>();
+        for (Lease.FillIn f : lease.filledIn()) {
+            if (f.fillSeq() > fillAck) {
+                fresh.add(f);
+                fillAck = f.fillSeq();
+            }
+        }
+        boolean lapsed = !now.isBefore(until);
+        List<VisitingOutput> out = new ArrayList<>();
+        out.add(new VisitingOutput.LeaseRenewed(until, fresh));
+        Trusted next = new Trusted(t.receipt(), until, lapsed, t.nextHeartbeatAt(), t.nextSeq(), fillAck, Optional.empty());
+        if (lease.more()) {
+            return heartbeat(next, now, out);
+        }
+        return new Transition<>(next, out);
+    }
+
+    private Transition<VisitingState, VisitingOutput> logout(VisitingState state, String reason, Instant now) {
+        if (state instanceof Trusted) {
+            TrustReceipt receipt = ((Trusted) state).receipt();
+            TxnId txn = TxnId.random(random);
+            Release release = new Release(txn, config.key().userId(), config.key().network(), receipt.epoch(),
+                    Optional.of(reason));
+            ObjectNode content = sign(release);
+            return new Transition<>(new Releasing(receipt, content, now, 1), List.of(send(MessageType.RELEASE, content, txn)));
+        }
+        Optional<TxnId> txn = handshakeTxn(state);
+        if (txn.isPresent()) {
+            return fail(txn.get(), CancelCode.USER, reason);
+        }
+        return ignored(state, "nothing to log out of");
+    }
+
+    private Transition<VisitingState, VisitingOutput> fail(TxnId txn, CancelCode code, String reason) {
+        String bounded = reason.length() > 1024 ? reason.substring(0, 1024) : reason;
+        ObjectNode content = sign(new Cancel(txn, code, bounded));
+        return new Transition<>(new Failed(code, bounded, false), List.of(
+                send(MessageType.CANCEL, content, txn),
+                new VisitingOutput.HandshakeFailed(code, bounded, false)));
+    }
+
+    private static Transition<VisitingState, VisitingOutput> ignored(VisitingState state, String why) {
+        return new Transition<>(state, List.of(new VisitingOutput.Ignored(why)));
+    }
+
+    private static Optional<TxnId> handshakeTxn(VisitingState state) {
+        if (state instanceof Requested) {
+            return Optional.of(((Requested) state).request().txnId());
+        }
+        if (state instanceof Proving) {
+            return Optional.of(((Proving) state).request().txnId());
+        }
+        if (state instanceof Answered) {
+            return Optional.of(((Answered) state).request().txnId());
+        }
+        return Optional.empty();
+    }
+
+    private static String txnText(JsonNode content) {
+        JsonNode txn = content == null ? null : content.get("txn_id");
+        return txn != null && txn.isTextual() ? txn.textValue() : null;
+    }
+
+    private static boolean expired(Challenge challenge, Instant now) {
+        return now.toEpochMilli() >= challenge.expiresAt();
+    }
+
+    private ObjectNode sign(ByobMessage message) {
+        return SignedContent.sign(message, config.vbBot(), config.signingKey());
+    }
+
+    private VisitingOutput send(MessageType type, ObjectNode content, TxnId txn) {
+        return new VisitingOutput.Send(config.key().hbBot(), type, content, type.clientTxnId(txn));
+    }
+}

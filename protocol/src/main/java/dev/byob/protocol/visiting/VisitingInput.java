@@ -1,0 +1,30 @@
+package dev.byob.protocol.visiting;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.byob.protocol.id.UserId;
+import dev.byob.protocol.message.Answer;
+
+/** What can happen to a visiting bridge's relation with a hosting bridge. */
+public sealed interface VisitingInput {
+
+    /** Begin a handshake (from Idle, or again after it ended or failed: a new login). */
+    record Start() implements VisitingInput {}
+
+    /** An event arrived in the DM with the hosting bridge's bot. */
+    record Received(UserId sender, String eventType, JsonNode content) implements VisitingInput {}
+
+    /** The transport made the Matrix-account proof the challenge asked for. */
+    record MatrixProofMade(Answer.MatrixEvidence evidence) implements VisitingInput {}
+
+    /** The transport sent the remote-account proof. */
+    record RemoteProofMade() implements VisitingInput {}
+
+    /** The transport could not make a proof; {@code matrix} tells which. */
+    record ProofFailed(boolean matrix, String reason) implements VisitingInput {}
+
+    /** Time passed: resends, timeouts, heartbeats and lease expiry are decided here. */
+    record Tick() implements VisitingInput {}
+
+    /** The user logs out: ask the hosting bridge to step back in. */
+    record Logout(String reason) implements VisitingInput {}
+}
