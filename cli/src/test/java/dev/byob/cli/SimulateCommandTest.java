@@ -1,0 +1,128 @@
+package dev.byob.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.byob.cli.simulate.Scenario;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import picocli.CommandLine;
+
+/** {@code byob simulate} through its command line: arguments in, output and exit code out. */
+class SimulateCommandTest {
+
+    private record Run(int exit, String out, String err) {}
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = ByobCommand.commandLine();
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        int exit = cmd.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void simulate_default_printsACompleteHandshakeEndingWithTheTrustRecord() {
+        Run r = run("simulate");
+        assertEquals(0, r.exit(), r.err());
+        String[] steps = {"VB → HB                request", "HB → VB                challenge",
+            "alice (Matrix) → HB    matrix_proof", "alice (IRC) → HBBot    PRIVMSG", "VB → HB                answer",
+            "HB                     * steps aside", "HB → VB                accept", "trust established at epoch 1",
+            "Trust record held by @hb:hosting.example (in force):"};
+        int at = 0;
+        for (String step : steps) {
+            int found = r.out().indexOf(step, at);
+            assertTrue(found >= 0, "missing, or out of order: '" + step + "' in\n" + r.out());
+            at = found;
+        }
+        assertTrue(r.out().contains("  remote account    alice"));
+        assertTrue(r.out().contains("  epoch             1"));
+        assertTrue(r.out().contains("  proofs            Matrix by dm, IRC by irc.account_privmsg"));
+    }
+
+    @Test
+    void simulate_sameSeed_sameTranscript_otherSeed_otherKeys() {
+        assertEquals(run("simulate", "--seed", "42").out(), run("simulate", "--seed", "42").out());
+        assertNotEquals(run("simulate", "--seed", "42").out(), run("simulate", "--seed", "43").out());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Scenario.class)
+    void simulate_everyScenario_endsAsItsStorySays(Scenario scenario) {
+        Run r = run("simulate", "--scenario", scenario.id());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        switch (scenario) {
+            case OVERRIDE:
+                assertTrue(r.out().contains("org.matrix.msc3647.superseded"));
+                assertTrue(r.out().contains("  epoch             2"));
+                break;
+            case REVOKE:
+                assertTrue(r.out().contains("(ended)"));
+                assertTrue(r.out().contains("org.matrix.msc3647.user_revoked"));
+                break;
+            case LEASE_LAPSE:
+                assertTrue(r.out().contains("lease lapsed: fills in"));
+                assertTrue(r.out().contains("will not relay to_remote $msg"), r.out());
+                break;
+            case WRONG_ACCOUNT:
+                assertTrue(r.out().contains("org.matrix.msc3647.remote_proof_failed"));
+                assertTrue(r.out().contains("No trust record"));
+                break;
+            default:
+                assertTrue(r.out().contains("(in force)"));
+        }
+    }
+
+    @Test
+    void simulate_json_printsOneObjectPerLineWithTheTrustRecordLast() throws Exception {
+        Run r = run("simulate", "--json");
+        assertEquals(0, r.exit(), r.err());
+        ObjectMapper mapper = new ObjectMapper();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : r.out().split("\n")) {
+            lines.add(mapper.readTree(line));
+        }
+        assertTrue(lines.size() > 5);
+        JsonNode last = lines.get(lines.size() - 1);
+        assertEquals("trust_record", last.get("kind").asText());
+        assertEquals("@alice:home.example", last.get("user_id").asText());
+        assertEquals(1, last.get("epoch").asInt());
+        assertTrue(lines.stream().anyMatch(l -> "request".equals(l.path("what").asText())));
+    }
+
+    @Test
+    void simulate_unknownScenario_failsWithUsageErrorNamingTheChoices() {
+        Run r = run("simulate", "--scenario", "nope");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("unknown scenario 'nope'; choose one of: happy-path"), r.err());
+        assertFalse(r.err().contains("Exception"), r.err());
+    }
+
+    @Test
+    void simulate_badLatency_failsWithUsageError() {
+        Run r = run("simulate", "--latency-ms", "-5");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--latency-ms must be between 0 and 60000"), r.err());
+    }
+
+    @Test
+    void help_andVersion_work() {
+        Run help = run("simulate", "--help");
+        assertEquals(0, help.exit());
+        assertTrue(help.out().contains("--scenario"));
+        Run version = run("--version");
+        assertEquals(0, version.exit());
+        assertTrue(version.out().contains("protocol version 1"));
+    }
+}
