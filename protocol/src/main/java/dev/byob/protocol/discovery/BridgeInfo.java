@@ -38,6 +38,7 @@ public record BridgeInfo(String eventType, BridgeStateKey stateKey, UserId hbBot
     /** The result of {@link #read}: a verdict, the info when valid, and a readable reason otherwise. */
     public record Reading(Verdict verdict, Optional<BridgeInfo> info, String reason) {}
 
+    /** Requires every part. */
     public BridgeInfo {
         Objects.requireNonNull(eventType, "eventType");
         Objects.requireNonNull(stateKey, "stateKey");

@@ -10,6 +10,7 @@ import java.util.Optional;
  */
 public record BridgeStateKey(String prefix, String protocol, Optional<String> network, String channel) {
 
+    /** Requires every part; {@code network} is empty for networkless protocols. */
     public BridgeStateKey {
         Objects.requireNonNull(prefix, "prefix");
         Objects.requireNonNull(protocol, "protocol");

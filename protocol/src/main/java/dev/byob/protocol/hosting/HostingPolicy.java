@@ -36,6 +36,7 @@ public record HostingPolicy(
         int requestsPerUser,
         Duration rateWindow) {
 
+    /** Validates: the same networks in both maps, at least one Matrix method, limits of at least 1. */
     public HostingPolicy {
         Objects.requireNonNull(hbBot, "hbBot");
         remoteBots = Map.copyOf(remoteBots);

@@ -28,6 +28,7 @@ public record Answer(
     /** Where the Matrix proof was made; {@code openid} only for the {@code openid} method. */
     public record MatrixEvidence(String method, Optional<EventId> eventId, Optional<RoomId> roomId,
                                  Optional<OpenIdToken> openid) {
+        /** Requires every part; absent ones are {@link Optional#empty()}. */
         public MatrixEvidence {
             Objects.requireNonNull(method, "method");
             Objects.requireNonNull(eventId, "eventId");
@@ -38,6 +39,7 @@ public record Answer(
 
     /** An OpenID token of the user's, to be checked with {@code matrixServerName}'s userinfo endpoint. */
     public record OpenIdToken(String accessToken, String matrixServerName) {
+        /** Validates: a token of 1 to 1024 characters and a server name of 1 to 255. */
         public OpenIdToken {
             Limits.text(accessToken, 1, 1024, "access_token");
             Limits.text(matrixServerName, 1, 255, "matrix_server_name");
@@ -51,11 +53,13 @@ public record Answer(
 
     /** The remote proof's method. */
     public record RemoteEvidence(String method) {
+        /** Requires a method name. */
         public RemoteEvidence {
             Objects.requireNonNull(method, "method");
         }
     }
 
+    /** Validates the nonce hashes: unpadded base64 of 32 bytes. */
     public Answer {
         Objects.requireNonNull(txnId, "txnId");
         Objects.requireNonNull(hbBot, "hbBot");

@@ -17,6 +17,7 @@ public record Challenge(TxnId txnId, MatrixChallenge matrixProof, RemoteChalleng
 
     /** What the user's Matrix account must do. {@code roomId} only for {@code room_event}: where to send it. */
     public record MatrixChallenge(String method, Nonce nonce, Optional<RoomId> roomId) {
+        /** Requires every part; {@code roomId} is empty unless the method is {@code room_event}. */
         public MatrixChallenge {
             Objects.requireNonNull(method, "method");
             Objects.requireNonNull(nonce, "nonce");
@@ -26,6 +27,7 @@ public record Challenge(TxnId txnId, MatrixChallenge matrixProof, RemoteChalleng
 
     /** What the user's remote account must do; {@code target} is the HB's bot on the remote network. */
     public record RemoteChallenge(String method, Nonce nonce, String target) {
+        /** Validates: a target of 1 to 255 characters. */
         public RemoteChallenge {
             Objects.requireNonNull(method, "method");
             Objects.requireNonNull(nonce, "nonce");
@@ -36,6 +38,7 @@ public record Challenge(TxnId txnId, MatrixChallenge matrixProof, RemoteChalleng
         }
     }
 
+    /** Validates: a non-negative expiry. */
     public Challenge {
         Objects.requireNonNull(txnId, "txnId");
         Objects.requireNonNull(matrixProof, "matrixProof");

@@ -41,10 +41,12 @@ public final class DecodeException extends Exception {
     private final Code code;
     private final String pointer;
 
+    /** An error: which rule, where (a JSON pointer), and why. */
     public DecodeException(Code code, String pointer, String reason) {
         this(code, pointer, reason, null);
     }
 
+    /** The error with its cause, typically the underlying parse or validation failure. */
     public DecodeException(Code code, String pointer, String reason, Throwable cause) {
         super(reason, cause);
         this.code = Objects.requireNonNull(code, "code");

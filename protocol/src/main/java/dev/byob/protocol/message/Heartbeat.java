@@ -12,6 +12,7 @@ import java.util.Objects;
  */
 public record Heartbeat(TxnId txnId, UserId userId, Network network, long epoch, long seq, long fillAck)
         implements ByobMessage {
+    /** Validates: epoch and seq at least 1, fill_ack at least 0. */
     public Heartbeat {
         Objects.requireNonNull(txnId, "txnId");
         Objects.requireNonNull(userId, "userId");

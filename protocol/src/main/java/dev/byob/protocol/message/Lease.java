@@ -54,6 +54,7 @@ public record Lease(TxnId txnId, UserId userId, Network network, long epoch, lon
     /** One message the hosting bridge relayed for the user while the lease had lapsed. */
     public record FillIn(long fillSeq, Direction direction, Optional<EventId> matrixEventId,
                          Optional<String> remoteMsgid, Optional<RoomId> roomId, long sentAt) {
+        /** Validates: fill_seq at least 1 and a remote msgid of at most 255 characters. */
         public FillIn {
             Limits.range(fillSeq, 1, Limits.MAX_SAFE_INTEGER, "fill_seq");
             Objects.requireNonNull(direction, "direction");
@@ -65,6 +66,7 @@ public record Lease(TxnId txnId, UserId userId, Network network, long epoch, lon
         }
     }
 
+    /** Validates: ranges, at most {@link #MAX_FILLED_IN} entries, ascending {@code fill_seq}. */
     public Lease {
         Objects.requireNonNull(txnId, "txnId");
         Objects.requireNonNull(userId, "userId");

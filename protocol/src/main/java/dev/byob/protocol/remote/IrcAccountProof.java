@@ -21,7 +21,12 @@ public final class IrcAccountProof implements RemoteProofMethod {
 
     /** Account names compare by the network's {@code CASEMAPPING} (ISUPPORT); {@code rfc1459} is IRC's default. */
     public enum CaseMapping {
-        ASCII, RFC1459, STRICT_RFC1459;
+        /** Only A-Z and a-z fold. */
+        ASCII,
+        /** A-Z, {@code []\\~} fold to a-z, {@code {}|^}: IRC's default. */
+        RFC1459,
+        /** As rfc1459 but without {@code ~} and {@code ^}. */
+        STRICT_RFC1459;
 
         /** Parses an ISUPPORT CASEMAPPING value; unknown values fall back to {@code rfc1459}. */
         public static CaseMapping fromIsupport(String value) {
@@ -44,6 +49,7 @@ public final class IrcAccountProof implements RemoteProofMethod {
         }
     }
 
+    /** A proof method comparing accounts by {@code caseMapping}. */
     public IrcAccountProof(CaseMapping caseMapping) {
         this.caseMapping = Objects.requireNonNull(caseMapping, "caseMapping");
     }
