@@ -168,7 +168,7 @@ public final class HostingEngine {
         }
         for (LeaseState l : leases.values()) {
             if (!l.lapsed) {
-                next = earlier(next, l.expiresAt);
+                next = earlier(next, l.expiresAt.plus(policy.fillInGrace()));
             }
         }
         return Optional.ofNullable(next);
@@ -446,11 +446,17 @@ public final class HostingEngine {
             lease.lapsed = false;
             out.add(new HostingOutput.FillInStopped(lease.record));
         }
-        List<Lease.FillIn> filled = fillInLog.after(key, h.epoch(), h.fillAck(), Lease.MAX_FILLED_IN + 1);
-        boolean more = filled.size() > Lease.MAX_FILLED_IN;
-        if (more) {
-            filled = filled.subList(0, Lease.MAX_FILLED_IN);
+        List<Lease.FillIn> candidates = fillInLog.after(key, h.epoch(), h.fillAck(), Lease.MAX_FILLED_IN + 1);
+        List<Lease.FillIn> filled = new ArrayList<>();
+        int bytes = 0;
+        for (Lease.FillIn f : candidates) {
+            bytes += encodedSizeBound(f);
+            if (filled.size() == Lease.MAX_FILLED_IN || bytes > MAX_FILLED_IN_BYTES) {
+                break;
+            }
+            filled.add(f);
         }
+        boolean more = filled.size() < candidates.size();
         Lease reply = new Lease(h.txnId(), h.userId(), h.network(), h.epoch(), h.seq(), policy.lease().leaseMs(),
                 filled, more);
         lease.lastSeq = h.seq();
@@ -677,7 +683,9 @@ public final class HostingEngine {
             fail(key, e, CancelCode.TIMEOUT, "the challenge expired without " + String.join(", ", missing), now, out);
         }
         for (LeaseState lease : leases.values()) {
-            if (!lease.lapsed && !now.isBefore(lease.expiresAt)) {
+            // The grace covers a relay the visiting bridge sent just before its lease ended but that we
+            // have not observed yet: filling that in would duplicate it.
+            if (!lease.lapsed && !now.isBefore(lease.expiresAt.plus(policy.fillInGrace()))) {
                 lease.lapsed = true;
                 out.add(new HostingOutput.FillInStarted(lease.record));
             }
@@ -717,6 +725,16 @@ public final class HostingEngine {
 
     private HostingOutput.Send send(UserId to, MessageType type, ObjectNode content, TxnId txn) {
         return new HostingOutput.Send(to, type, content, type.clientTxnId(txn));
+    }
+
+    /** Room left for {@code filled_in} so that a lease stays well inside the event size limit. */
+    private static final int MAX_FILLED_IN_BYTES = 48 * 1024;
+
+    /** An upper bound of one entry's canonical JSON size: field names, numbers and the ids it carries. */
+    private static int encodedSizeBound(Lease.FillIn f) {
+        return 160 + f.matrixEventId().map(id -> id.value().length() * 6).orElse(0)
+                + f.remoteMsgid().map(id -> id.length() * 6).orElse(0)
+                + f.roomId().map(id -> id.value().length() * 6).orElse(0);
     }
 
     private static String bounded(String reason) {

@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param matrixMethods the Matrix proof methods accepted, in order of preference; {@code dm} at least
  * @param challengeTtl how long a challenge stays valid
  * @param lease the lease granted with trust
+ * @param fillInGrace how long after a lease ends the hosting bridge waits before filling in: at least the
+ *     longest delay expected between a relay being sent and this bridge observing it
  * @param maxInFlight exchanges in flight at once, over all users ({@code busy} beyond)
  * @param maxInFlightPerUser exchanges in flight at once for one user ({@code busy} beyond)
  * @param requestsPerVb requests one visiting bridge bot may make per {@code rateWindow}
@@ -30,6 +32,7 @@ public record HostingPolicy(
         List<String> matrixMethods,
         Duration challengeTtl,
         Accept.LeaseTerms lease,
+        Duration fillInGrace,
         int maxInFlight,
         int maxInFlightPerUser,
         int requestsPerVb,
@@ -50,6 +53,10 @@ public record HostingPolicy(
         }
         Objects.requireNonNull(challengeTtl, "challengeTtl");
         Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(fillInGrace, "fillInGrace");
+        if (fillInGrace.isNegative()) {
+            throw new IllegalArgumentException("fillInGrace must not be negative");
+        }
         Objects.requireNonNull(rateWindow, "rateWindow");
         if (maxInFlight < 1 || maxInFlightPerUser < 1 || requestsPerVb < 1 || requestsPerUser < 1) {
             throw new IllegalArgumentException("limits must be at least 1");
@@ -58,17 +65,17 @@ public record HostingPolicy(
 
     /**
      * The defaults of the specification: challenges valid 10 minutes, a 90 s lease renewed every 30 s,
-     * 64 exchanges in flight (4 per user), 10 requests per VB and 20 per user an hour.
+     * fill-in 10 s after a lease ends, 64 exchanges in flight (4 per user), 10 requests per VB and 20 per user an hour.
      */
     public static HostingPolicy defaults(UserId hbBot, Map<Network, String> remoteBots,
                                          Map<Network, RemoteProofMethod> remoteMethods, List<String> matrixMethods) {
         return new HostingPolicy(hbBot, remoteBots, remoteMethods, matrixMethods, Duration.ofMinutes(10),
-                new Accept.LeaseTerms(90_000, 30_000), 64, 4, 10, 20, Duration.ofHours(1));
+                new Accept.LeaseTerms(90_000, 30_000), Duration.ofSeconds(10), 64, 4, 10, 20, Duration.ofHours(1));
     }
 
     /** This policy with other lease terms. */
     public HostingPolicy withLease(Accept.LeaseTerms terms) {
-        return new HostingPolicy(hbBot, remoteBots, remoteMethods, matrixMethods, challengeTtl, terms, maxInFlight,
-                maxInFlightPerUser, requestsPerVb, requestsPerUser, rateWindow);
+        return new HostingPolicy(hbBot, remoteBots, remoteMethods, matrixMethods, challengeTtl, terms, fillInGrace,
+                maxInFlight, maxInFlightPerUser, requestsPerVb, requestsPerUser, rateWindow);
     }
 }

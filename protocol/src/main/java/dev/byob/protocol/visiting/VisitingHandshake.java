@@ -373,7 +373,7 @@ public final class VisitingHandshake {
         }
         boolean lapsed = !now.isBefore(until);
         List<VisitingOutput> out = new ArrayList<>();
-        out.add(new VisitingOutput.LeaseRenewed(until, fresh));
+        out.add(new VisitingOutput.LeaseRenewed(until, fresh, lease.more()));
         Trusted next = new Trusted(t.receipt(), until, lapsed, t.nextHeartbeatAt(), t.nextSeq(), fillAck, Optional.empty());
         if (lease.more()) {
             return heartbeat(next, now, out);

@@ -39,9 +39,11 @@ public sealed interface VisitingOutput {
 
     /**
      * The lease is renewed until {@code until}; relaying may (re)start. Record {@code filledIn} durably
-     * before the next input: those messages the hosting bridge relayed itself and must not be relayed again.
+     * before the next input: those messages the hosting bridge relayed itself and must not be relayed
+     * again. While {@code more}, further entries are on their way: hold the backlog until a renewal
+     * without {@code more}.
      */
-    record LeaseRenewed(Instant until, List<Lease.FillIn> filledIn) implements VisitingOutput {}
+    record LeaseRenewed(Instant until, List<Lease.FillIn> filledIn, boolean more) implements VisitingOutput {}
 
     /** The lease ran out by this bridge's clock: stop relaying now; the hosting bridge fills in. */
     record LeaseLapsed() implements VisitingOutput {}

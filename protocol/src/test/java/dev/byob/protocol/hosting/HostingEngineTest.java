@@ -603,7 +603,7 @@ class HostingEngineTest {
         assertEquals(1, lease.seq());
         assertEquals(90_000, lease.leaseMs());
         assertTrue(lease.filledIn().isEmpty());
-        assertEquals(Optional.of(T0.plusSeconds(120)), hb.deadline());
+        assertEquals(Optional.of(T0.plusSeconds(130)), hb.deadline(), "lease end plus the fill-in grace");
     }
 
     @Test
@@ -624,17 +624,20 @@ class HostingEngineTest {
         Heartbeat beat = new Heartbeat(new TxnId("hb-0001-x"), USER, NETWORK, 1, 1, 0);
         List<HostingOutput> out = send(VB_BOT, OTHER_KEY, beat, T0.plusSeconds(30));
         assertEquals(CancelCode.KEY_MISMATCH, first(out, HostingOutput.Refused.class).code());
-        assertEquals(Optional.of(T0.plusSeconds(90)), hb.deadline());
+        assertEquals(Optional.of(T0.plusSeconds(100)), hb.deadline());
     }
 
     @Test
     void lease_lapses_hostingBridgeFillsInAndReportsItOnReturn() {
         handshake(VB_BOT, VB_KEY, T0);
-        assertEquals(List.of(), hb.handle(new HostingInput.Tick(), T0.plusSeconds(89)));
-        List<HostingOutput> lapse = hb.handle(new HostingInput.Tick(), T0.plusSeconds(90));
+        // The lease ends at 90 s; the hosting bridge waits out the 10 s grace for relays still in flight.
+        assertEquals(List.of(), hb.handle(new HostingInput.Tick(), T0.plusSeconds(90)));
+        assertEquals(RelayMode.VISITING, hb.relayMode(USER, NETWORK));
+        assertEquals(List.of(), hb.handle(new HostingInput.Tick(), T0.plusSeconds(99)));
+        List<HostingOutput> lapse = hb.handle(new HostingInput.Tick(), T0.plusSeconds(100));
         first(lapse, HostingOutput.FillInStarted.class);
         assertEquals(RelayMode.FILLING_IN, hb.relayMode(USER, NETWORK));
-        assertTrue(hb.handle(new HostingInput.Tick(), T0.plusSeconds(91)).isEmpty(), "fill-in starts once");
+        assertTrue(hb.handle(new HostingInput.Tick(), T0.plusSeconds(101)).isEmpty(), "fill-in starts once");
         Lease.FillIn f1 = fillInLog.append(KEY, 1, Lease.Direction.TO_REMOTE, Optional.of(EventId.parse("$m1")),
                 Optional.empty(), Optional.empty(), T0.plusSeconds(100));
         Lease.FillIn f2 = fillInLog.append(KEY, 1, Lease.Direction.TO_MATRIX, Optional.empty(), Optional.of("id2"),
@@ -665,6 +668,24 @@ class HostingEngineTest {
                 Lease.MAX_FILLED_IN), T0.plusSeconds(2)), MessageType.LEASE);
         assertEquals(1, rest.filledIn().size());
         assertFalse(rest.more());
+    }
+
+    @Test
+    void lease_largeFillIns_arePagedToStayWithinTheEventSizeLimit() throws Exception {
+        handshake(VB_BOT, VB_KEY, T0);
+        String longId = "$" + "x".repeat(250);
+        for (int i = 0; i < 100; i++) {
+            fillInLog.append(KEY, 1, Lease.Direction.TO_MATRIX, Optional.of(EventId.parse(longId)),
+                    Optional.of("m".repeat(250)), Optional.of(RoomId.parse("!" + "r".repeat(240) + ":h.example")), T0);
+        }
+        List<HostingOutput> out = send(VB_BOT, VB_KEY, new Heartbeat(new TxnId("hb-big-001"), USER, NETWORK, 1, 1, 0),
+                T0.plusSeconds(1));
+        Lease lease = (Lease) sent(out, MessageType.LEASE);
+        assertTrue(lease.more());
+        assertTrue(lease.filledIn().size() < 100);
+        ObjectNode content = out.stream().filter(HostingOutput.Send.class::isInstance).map(HostingOutput.Send.class::cast)
+                .findFirst().orElseThrow().content();
+        assertTrue(dev.byob.protocol.json.CanonicalJson.encode(content).length <= 48 * 1024 + 1024);
     }
 
     // ---- ending trust ----
@@ -716,7 +737,7 @@ class HostingEngineTest {
         Instant later = T0.plus(Duration.ofHours(2));
         hb = new HostingEngine(Fixtures.hbPolicy(), store, fillInLog, new Random(4), later);
         assertEquals(RelayMode.VISITING, hb.relayMode(USER, NETWORK));
-        assertEquals(Optional.of(later.plusSeconds(90)), hb.deadline());
+        assertEquals(Optional.of(later.plusSeconds(100)), hb.deadline());
         Lease lease = (Lease) sent(send(VB_BOT, VB_KEY, new Heartbeat(new TxnId("hb-after-1"), USER, NETWORK, 1, 1, 0),
                 later.plusSeconds(1)), MessageType.LEASE);
         assertEquals(1, lease.epoch());

@@ -421,6 +421,7 @@ class VisitingHandshakeTest {
         VisitingOutput.LeaseRenewed renewed = output(t, VisitingOutput.LeaseRenewed.class);
         assertEquals(sent.plusMillis(90_000), renewed.until());
         assertEquals(List.of(f1, f2), renewed.filledIn());
+        assertFalse(renewed.more());
         Trusted next = (Trusted) t.state();
         assertEquals(2, next.fillAck());
         assertTrue(next.pending().isEmpty());
