@@ -18,6 +18,9 @@ public interface FillInLog {
     Lease.FillIn append(TrustKey key, long epoch, Lease.Direction direction, Optional<EventId> matrixEventId,
                         Optional<String> remoteMsgid, Optional<RoomId> roomId, Instant sentAt);
 
+    /** The visiting bridge has recorded entries up to {@code fillAck}: they need not be kept. */
+    void acknowledge(TrustKey key, long epoch, long fillAck);
+
     /** Entries of {@code epoch} with {@code fill_seq > after}, ascending, at most {@code limit}. */
     List<Lease.FillIn> after(TrustKey key, long epoch, long after, int limit);
 }

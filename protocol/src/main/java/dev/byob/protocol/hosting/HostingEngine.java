@@ -2,6 +2,7 @@ package dev.byob.protocol.hosting;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.byob.protocol.crypto.SignatureVerificationException;
 import dev.byob.protocol.id.Network;
 import dev.byob.protocol.id.Nonce;
 import dev.byob.protocol.id.TxnId;
@@ -106,6 +107,7 @@ public final class HostingEngine {
         boolean lapsed;
         long lastSeq;
         TxnId lastTxn;
+        byte[] lastCanonical;
         ObjectNode lastReply;
 
         LeaseState(TrustRecord record, Instant expiresAt) {
@@ -197,7 +199,11 @@ public final class HostingEngine {
         } else if (input instanceof HostingInput.RemoteMessageSeen) {
             remoteProof((HostingInput.RemoteMessageSeen) input, now, out);
         } else if (input instanceof HostingInput.UserRevoke) {
-            userRevoke((HostingInput.UserRevoke) input, now, out);
+            HostingInput.UserRevoke r = (HostingInput.UserRevoke) input;
+            revoke(r.user(), r.network(), RevokeCode.USER_REVOKED, now, out);
+        } else if (input instanceof HostingInput.OperatorRevoke) {
+            HostingInput.OperatorRevoke r = (HostingInput.OperatorRevoke) input;
+            revoke(r.user(), r.network(), RevokeCode.OPERATOR, now, out);
         } else if (input instanceof HostingInput.Tick) {
             tick(now, out);
         } else {
@@ -253,10 +259,10 @@ public final class HostingEngine {
                 answer(in.sender(), (Answer) message, in.content(), canonical, now, out);
                 break;
             case CANCEL:
-                visitorCancel(in.sender(), (Cancel) message, in.content(), out);
+                visitorCancel(in.sender(), (Cancel) message, in.content(), now, out);
                 break;
             case HEARTBEAT:
-                heartbeat(in.sender(), (Heartbeat) message, in.content(), now, out);
+                heartbeat(in.sender(), (Heartbeat) message, in.content(), canonical, now, out);
                 break;
             case RELEASE:
                 release(in.sender(), (Release) message, in.content(), canonical, now, out);
@@ -279,23 +285,29 @@ public final class HostingEngine {
             }
             return;
         }
+        // The order of checks is the specification's (§4.4): cheap refusals first, the signature last.
         if (!sender.equals(r.vb().bot())) {
             refuse(sender, txn, CancelCode.INVALID_MESSAGE, "vb.bot is " + r.vb().bot() + " but the sender is " + sender, out);
             return;
         }
-        try {
-            SignedContent.verify(content, r.vb().bot(), r.vb().key());
-        } catch (DecodeException e) {
-            refuse(sender, txn, CancelCode.BAD_SIGNATURE, "the request is not signed by the key it announces: " + e.reason(), out);
-            return;
-        }
         if (!r.hbBot().equals(policy.hbBot())) {
-            refuse(sender, txn, CancelCode.NOT_BRIDGED, "this request is for " + r.hbBot() + ", not " + policy.hbBot(), out);
+            refuse(sender, txn, CancelCode.INVALID_MESSAGE, "this request is for " + r.hbBot() + ", not " + policy.hbBot(), out);
             return;
         }
         RemoteProofMethod remote = policy.remoteMethods().get(r.network());
         if (remote == null) {
             refuse(sender, txn, CancelCode.NOT_BRIDGED, "this bridge does not bridge " + r.network(), out);
+            return;
+        }
+        Optional<String> matrixMethod = r.matrixProofMethods().stream().filter(policy.matrixMethods()::contains).findFirst();
+        if (matrixMethod.isEmpty()) {
+            refuse(sender, txn, CancelCode.UNSUPPORTED_METHOD,
+                    "no common Matrix proof method; this bridge accepts " + policy.matrixMethods(), out);
+            return;
+        }
+        if (!r.remoteProofMethods().contains(remote.name())) {
+            refuse(sender, txn, CancelCode.UNSUPPORTED_METHOD,
+                    "no common remote proof method; this bridge checks " + remote.name(), out);
             return;
         }
         if (!perVb.tryAcquire(sender, now)) {
@@ -315,15 +327,10 @@ public final class HostingEngine {
             refuse(sender, txn, CancelCode.BUSY, "too many handshakes in flight for " + r.userId(), out);
             return;
         }
-        Optional<String> matrixMethod = r.matrixProofMethods().stream().filter(policy.matrixMethods()::contains).findFirst();
-        if (matrixMethod.isEmpty()) {
-            refuse(sender, txn, CancelCode.UNSUPPORTED_METHOD,
-                    "no common Matrix proof method; this bridge accepts " + policy.matrixMethods(), out);
-            return;
-        }
-        if (!r.remoteProofMethods().contains(remote.name())) {
-            refuse(sender, txn, CancelCode.UNSUPPORTED_METHOD,
-                    "no common remote proof method; this bridge checks " + remote.name(), out);
+        try {
+            SignedContent.verify(content, r.vb().bot(), r.vb().key());
+        } catch (DecodeException e) {
+            refuse(sender, txn, CancelCode.BAD_SIGNATURE, "the request is not signed by the key it announces: " + e.reason(), out);
             return;
         }
         Instant expiresAt = now.plus(policy.challengeTtl());
@@ -360,7 +367,7 @@ public final class HostingEngine {
         try {
             SignedContent.verify(content, e.request.vb().bot(), e.request.vb().key());
         } catch (DecodeException ex) {
-            fail(key, e, CancelCode.BAD_SIGNATURE, "the answer is not signed by the request's key: " + ex.reason(), now, out);
+            fail(key, e, signatureCode(ex), "the answer is not signed by the request's key: " + ex.reason(), now, out);
             return;
         }
         Request r = e.request;
@@ -398,11 +405,11 @@ public final class HostingEngine {
         complete(key, e, now, out);
     }
 
-    private void visitorCancel(UserId sender, Cancel c, JsonNode content, List<HostingOutput> out) {
+    private void visitorCancel(UserId sender, Cancel c, JsonNode content, Instant now, List<HostingOutput> out) {
         ExchangeKey key = new ExchangeKey(sender, c.txnId());
         Exchange e = exchanges.get(key);
         if (e == null) {
-            out.add(new HostingOutput.Ignored("a cancel for no exchange in flight: " + c.txnId()));
+            cancelAfterAccept(sender, c, content, now, out);
             return;
         }
         try {
@@ -416,26 +423,52 @@ public final class HostingEngine {
         out.add(new HostingOutput.Ignored("the visiting bridge cancelled " + c.txnId() + ": " + c.code() + " " + c.reason()));
     }
 
-    private void heartbeat(UserId sender, Heartbeat h, JsonNode content, Instant now, List<HostingOutput> out) {
+    /**
+     * A cancel that crossed our accept (the VB gave up before it arrived): end the new record, as if
+     * released, unless the VB has since heartbeated for it. Sends nothing: a cancel is never answered.
+     */
+    private void cancelAfterAccept(UserId sender, Cancel c, JsonNode content, Instant now, List<HostingOutput> out) {
+        for (LeaseState lease : leases.values()) {
+            TrustRecord record = lease.record;
+            if (record.txnId().equals(c.txnId()) && record.vb().bot().equals(sender) && lease.lastSeq == 0) {
+                try {
+                    SignedContent.verify(content, sender, record.vb().key());
+                } catch (DecodeException ex) {
+                    out.add(new HostingOutput.Ignored("an unsigned cancel for " + c.txnId() + ": " + ex.reason()));
+                    return;
+                }
+                Optional<TrustRecord> ended = store.revoke(record.key(), record.epoch(), RevokeCode.RELEASED, now);
+                if (ended.isPresent()) {
+                    leases.remove(record.key());
+                    out.add(new HostingOutput.StepBackIn(ended.get()));
+                }
+                return;
+            }
+        }
+        out.add(new HostingOutput.Ignored("a cancel for no exchange in flight: " + c.txnId()));
+    }
+
+    private void heartbeat(UserId sender, Heartbeat h, JsonNode content, byte[] canonical, Instant now,
+                           List<HostingOutput> out) {
         TrustKey key = new TrustKey(policy.hbBot(), h.userId(), h.network());
         LeaseState lease = leases.get(key);
         if (lease == null || lease.record.epoch() != h.epoch() || !lease.record.vb().bot().equals(sender)) {
-            revokedAgain(sender, key, h.epoch(), out);
+            notInForce(sender, key, h.epoch(), h.txnId(), out);
             return;
         }
         try {
             SignedContent.verify(content, sender, lease.record.vb().key());
         } catch (DecodeException e) {
-            out.add(new HostingOutput.Refused(sender, Optional.of(h.txnId()), CancelCode.KEY_MISMATCH,
-                    "a heartbeat not signed by the trusted key: " + e.reason()));
+            refuse(sender, Optional.of(h.txnId()), signatureCode(e),
+                    "a heartbeat not signed by the trusted key: " + e.reason(), out);
             return;
         }
         if (h.seq() <= lease.lastSeq) {
-            if (h.txnId().equals(lease.lastTxn) && lease.lastReply != null) {
-                out.add(send(sender, MessageType.LEASE, lease.lastReply, h.txnId()));
+            if (h.txnId().equals(lease.lastTxn) && Arrays.equals(canonical, lease.lastCanonical)) {
+                out.add(send(sender, MessageType.LEASE, lease.lastReply, h.txnId())); // a duplicate: no renewal
             } else {
-                out.add(new HostingOutput.Refused(sender, Optional.of(h.txnId()), CancelCode.REPLAYED,
-                        "heartbeat seq " + h.seq() + " is not after " + lease.lastSeq));
+                refuse(sender, Optional.of(h.txnId()), CancelCode.UNEXPECTED_MESSAGE,
+                        "heartbeat seq " + h.seq() + " is not after " + lease.lastSeq, out);
             }
             return;
         }
@@ -459,8 +492,10 @@ public final class HostingEngine {
         boolean more = filled.size() < candidates.size();
         Lease reply = new Lease(h.txnId(), h.userId(), h.network(), h.epoch(), h.seq(), policy.lease().leaseMs(),
                 filled, more);
+        fillInLog.acknowledge(key, h.epoch(), h.fillAck());
         lease.lastSeq = h.seq();
         lease.lastTxn = h.txnId();
+        lease.lastCanonical = canonical;
         lease.lastReply = MessageCodec.encode(reply);
         out.add(send(sender, MessageType.LEASE, lease.lastReply, h.txnId()));
     }
@@ -470,19 +505,19 @@ public final class HostingEngine {
         TrustKey key = new TrustKey(policy.hbBot(), r.userId(), r.network());
         LeaseState lease = leases.get(key);
         if (lease == null || lease.record.epoch() != r.epoch() || !lease.record.vb().bot().equals(sender)) {
-            revokedAgain(sender, key, r.epoch(), out);
+            notInForce(sender, key, r.epoch(), r.txnId(), out);
             return;
         }
         try {
             SignedContent.verify(content, sender, lease.record.vb().key());
         } catch (DecodeException e) {
-            out.add(new HostingOutput.Refused(sender, Optional.of(r.txnId()), CancelCode.KEY_MISMATCH,
-                    "a release not signed by the trusted key: " + e.reason()));
+            refuse(sender, Optional.of(r.txnId()), signatureCode(e),
+                    "a release not signed by the trusted key: " + e.reason(), out);
             return;
         }
         Optional<TrustRecord> ended = store.revoke(key, r.epoch(), RevokeCode.RELEASED, now);
         if (ended.isEmpty()) {
-            revokedAgain(sender, key, r.epoch(), out);
+            notInForce(sender, key, r.epoch(), r.txnId(), out);
             return;
         }
         leases.remove(key);
@@ -495,19 +530,22 @@ public final class HostingEngine {
                 + "; " + policy.hbBot() + " relays for you there again."));
     }
 
-    /** Tells a VB that the epoch it speaks for is over (idempotent; no state changes). */
-    private void revokedAgain(UserId sender, TrustKey key, long epoch, List<HostingOutput> out) {
-        Optional<TrustRecord> latest = store.find(key);
-        RevokeCode code = RevokeCode.SUPERSEDED;
-        if (latest.isPresent() && latest.get().epoch() == epoch && latest.get().ended().isPresent()) {
-            code = latest.get().ended().get().code();
+    /**
+     * A heartbeat or release for an epoch not in force: if that VB held the epoch, tell it how the epoch
+     * ended (echoing the txn_id); otherwise there is nothing of its here to speak of.
+     */
+    private void notInForce(UserId sender, TrustKey key, long epoch, TxnId txn, List<HostingOutput> out) {
+        Optional<TrustRecord> record = store.find(key, epoch);
+        if (record.isPresent() && record.get().vb().bot().equals(sender) && record.get().ended().isPresent()) {
+            RevokeCode code = record.get().ended().get().code();
+            out.add(new HostingOutput.Refused(sender, Optional.of(txn), CancelCode.KEY_MISMATCH,
+                    "a message for epoch " + epoch + ", which ended: " + code));
+            out.add(send(sender, MessageType.REVOKED, MessageCodec.encode(new Revoked(txn, key.userId(), key.network(),
+                    epoch, code, "trust at epoch " + epoch + " is no longer in force")), txn));
+        } else {
+            refuse(sender, Optional.of(txn), CancelCode.UNKNOWN_TRANSACTION,
+                    sender + " holds no trust at epoch " + epoch + " for " + key.userId() + " on " + key.network(), out);
         }
-        TxnId txn = TxnId.random(random);
-        ObjectNode content = MessageCodec.encode(new Revoked(txn, key.userId(), key.network(), epoch, code,
-                "trust at epoch " + epoch + " is no longer in force"));
-        out.add(new HostingOutput.Refused(sender, Optional.empty(), CancelCode.KEY_MISMATCH,
-                "a message for epoch " + epoch + ", which is not in force"));
-        out.add(send(sender, MessageType.REVOKED, content, txn));
     }
 
     // ---- observations of the proofs ----
@@ -521,20 +559,26 @@ public final class HostingEngine {
             out.add(new HostingOutput.Ignored("an invalid Matrix proof from " + in.sender() + ": " + e.getMessage()));
             return;
         }
+        // Found by its nonce, a secret only this exchange's VB knows: whoever sends it, the exchange hears of it.
         ExchangeKey key = null;
         for (Map.Entry<ExchangeKey, Exchange> entry : exchanges.entrySet()) {
-            if (entry.getKey().txnId().equals(proof.txnId()) && entry.getValue().request.userId().equals(in.sender())) {
+            if (entry.getValue().challenge.matrixProof().nonce().equals(proof.nonce())) {
                 key = entry.getKey();
             }
         }
         if (key == null) {
-            out.add(new HostingOutput.Ignored("a Matrix proof from " + in.sender() + " for no exchange of theirs"));
+            out.add(new HostingOutput.Ignored("a Matrix proof from " + in.sender() + " with a nonce of no exchange in flight"));
             return;
         }
         Exchange e = exchanges.get(key);
         String method = e.challenge.matrixProof().method();
-        if (!proof.hbBot().equals(policy.hbBot()) || !proof.nonce().equals(e.challenge.matrixProof().nonce())) {
-            fail(key, e, CancelCode.MATRIX_PROOF_FAILED, "the Matrix proof carries another nonce or bridge", now, out);
+        if (!in.sender().equals(e.request.userId())) {
+            fail(key, e, CancelCode.MATRIX_PROOF_FAILED, "the Matrix proof was sent by " + in.sender() + ", not "
+                    + e.request.userId(), now, out);
+            return;
+        }
+        if (!proof.hbBot().equals(policy.hbBot()) || !proof.txnId().equals(e.request.txnId())) {
+            fail(key, e, CancelCode.MATRIX_PROOF_FAILED, "the Matrix proof names another bridge or exchange", now, out);
             return;
         }
         if (!in.method().equals(method)) {
@@ -634,30 +678,33 @@ public final class HostingEngine {
 
     // ---- the user and time ----
 
-    private void userRevoke(HostingInput.UserRevoke in, Instant now, List<HostingOutput> out) {
+    private void revoke(UserId user, Optional<Network> network, RevokeCode code, Instant now, List<HostingOutput> out) {
         List<TrustKey> keys = new ArrayList<>();
         for (TrustKey key : leases.keySet()) {
-            if (key.userId().equals(in.user()) && in.network().map(key.network()::equals).orElse(true)) {
+            if (key.userId().equals(user) && network.map(key.network()::equals).orElse(true)) {
                 keys.add(key);
             }
         }
         if (keys.isEmpty()) {
-            out.add(new HostingOutput.NotifyUser(in.user(), "No visiting bridge bridges you here; nothing to revoke."));
+            out.add(new HostingOutput.NotifyUser(user, "No visiting bridge bridges you here; nothing to revoke."));
             return;
         }
+        boolean byUser = code.equals(RevokeCode.USER_REVOKED);
         for (TrustKey key : keys) {
             LeaseState lease = leases.remove(key);
-            Optional<TrustRecord> ended = store.revoke(key, lease.record.epoch(), RevokeCode.USER_REVOKED, now);
+            Optional<TrustRecord> ended = store.revoke(key, lease.record.epoch(), code, now);
             if (ended.isEmpty()) {
                 continue;
             }
             out.add(new HostingOutput.StepBackIn(ended.get()));
             TxnId txn = TxnId.random(random);
             out.add(send(lease.record.vb().bot(), MessageType.REVOKED, MessageCodec.encode(new Revoked(txn,
-                    key.userId(), key.network(), lease.record.epoch(), RevokeCode.USER_REVOKED,
-                    "the user asked the hosting bridge to take over again")), txn));
-            out.add(new HostingOutput.NotifyUser(in.user(), "Revoked: " + lease.record.vb().bot()
-                    + " no longer bridges you on " + key.network() + "; " + policy.hbBot() + " relays for you again."));
+                    key.userId(), key.network(), lease.record.epoch(), code, byUser
+                            ? "the user asked the hosting bridge to take over again"
+                            : "the hosting bridge's operator ended this trust")), txn));
+            out.add(new HostingOutput.NotifyUser(user, (byUser ? "Revoked: " : "The operator revoked: ")
+                    + lease.record.vb().bot() + " no longer bridges you on " + key.network() + "; " + policy.hbBot()
+                    + " relays for you again."));
         }
     }
 
@@ -735,6 +782,14 @@ public final class HostingEngine {
         return 160 + f.matrixEventId().map(id -> id.value().length() * 6).orElse(0)
                 + f.remoteMsgid().map(id -> id.length() * 6).orElse(0)
                 + f.roomId().map(id -> id.value().length() * 6).orElse(0);
+    }
+
+    /** {@code key_mismatch} when the signature is under another key id, {@code bad_signature} otherwise. */
+    private static CancelCode signatureCode(DecodeException e) {
+        return e.getCause() instanceof SignatureVerificationException
+                && ((SignatureVerificationException) e.getCause()).reason()
+                        == SignatureVerificationException.Reason.NO_SIGNATURE_FOR_KEY
+                ? CancelCode.KEY_MISMATCH : CancelCode.BAD_SIGNATURE;
     }
 
     private static String bounded(String reason) {

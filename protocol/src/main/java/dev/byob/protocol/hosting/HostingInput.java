@@ -41,6 +41,9 @@ public sealed interface HostingInput {
     /** The user, from their own Matrix account, asks the hosting bridge to take over again. */
     record UserRevoke(UserId user, Optional<Network> network) implements HostingInput {}
 
+    /** The hosting bridge's operator ends the trust for {@code user} (on {@code network}, or every network). */
+    record OperatorRevoke(UserId user, Optional<Network> network) implements HostingInput {}
+
     /** Time passed: challenge expiry and lease lapses are decided here. */
     record Tick() implements HostingInput {}
 }

@@ -29,10 +29,21 @@ public final class InMemoryFillInLog implements FillInLog {
     }
 
     @Override
+    public synchronized void acknowledge(TrustKey key, long epoch, long fillAck) {
+        // fill_seq stays the list position + 1, so acknowledged entries are blanked, not removed.
+        List<Lease.FillIn> list = entries.get(new Epoch(key, epoch));
+        if (list != null) {
+            for (int i = 0; i < Math.min(fillAck, list.size()); i++) {
+                list.set(i, null);
+            }
+        }
+    }
+
+    @Override
     public synchronized List<Lease.FillIn> after(TrustKey key, long epoch, long after, int limit) {
         List<Lease.FillIn> out = new ArrayList<>();
         for (Lease.FillIn f : entries.getOrDefault(new Epoch(key, epoch), List.of())) {
-            if (f.fillSeq() > after && out.size() < limit) {
+            if (f != null && f.fillSeq() > after && out.size() < limit) {
                 out.add(f);
             }
         }

@@ -3,6 +3,7 @@ package dev.byob.protocol.trust;
 import dev.byob.protocol.message.RevokeCode;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,10 +12,20 @@ import java.util.Optional;
 /** A {@link TrustStore} in memory, for embedding and tests. Thread-safe; not durable. */
 public final class InMemoryTrustStore implements TrustStore {
     private final Map<TrustKey, TrustRecord> records = new LinkedHashMap<>();
+    private final Map<TrustKey, Map<Long, TrustRecord>> history = new HashMap<>();
 
     @Override
     public synchronized Optional<TrustRecord> find(TrustKey key) {
         return Optional.ofNullable(records.get(key));
+    }
+
+    @Override
+    public synchronized Optional<TrustRecord> find(TrustKey key, long epoch) {
+        return Optional.ofNullable(history.getOrDefault(key, Map.of()).get(epoch));
+    }
+
+    private void keep(TrustRecord record) {
+        history.computeIfAbsent(record.key(), k -> new HashMap<>()).put(record.epoch(), record);
     }
 
     @Override
@@ -27,6 +38,8 @@ public final class InMemoryTrustStore implements TrustStore {
         Optional<TrustRecord> superseded = previous != null && previous.active()
                 ? Optional.of(previous.end(RevokeCode.SUPERSEDED, now))
                 : Optional.empty();
+        superseded.ifPresent(this::keep);
+        keep(record);
         return new Establishment(record, superseded);
     }
 
@@ -38,6 +51,7 @@ public final class InMemoryTrustStore implements TrustStore {
         }
         TrustRecord ended = current.end(code, now);
         records.put(key, ended);
+        keep(ended);
         return Optional.of(ended);
     }
 

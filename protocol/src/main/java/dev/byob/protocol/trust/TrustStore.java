@@ -17,6 +17,12 @@ public interface TrustStore {
     Optional<TrustRecord> find(TrustKey key);
 
     /**
+     * The record of {@code epoch} for {@code key}, in force or ended, so that a visiting bridge still
+     * speaking for an old epoch can be told how it ended.
+     */
+    Optional<TrustRecord> find(TrustKey key, long epoch);
+
+    /**
      * Records {@code candidate} at the next epoch (one more than the latest record's, or 1), replacing
      * the record in force, if any.
      *

@@ -29,8 +29,8 @@ public record VisitingConfig(
 
     /** Default wait for a reply. */
     public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(60);
-    /** Default number of sends of one message. */
-    public static final int DEFAULT_MAX_ATTEMPTS = 3;
+    /** Default number of sends of one message: the first and three resends. */
+    public static final int DEFAULT_MAX_ATTEMPTS = 4;
 
     public VisitingConfig {
         Objects.requireNonNull(key, "key");

@@ -40,6 +40,7 @@ import dev.byob.protocol.visiting.VisitingState.Trusted;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
@@ -85,13 +86,12 @@ public final class VisitingHandshake {
             return Optional.of(((Requested) state).lastSent().plus(config.replyTimeout()));
         }
         if (state instanceof Proving) {
-            return Optional.of(Instant.ofEpochMilli(((Proving) state).challenge().expiresAt()));
+            return Optional.of(((Proving) state).deadline());
         }
         if (state instanceof Answered) {
             Answered a = (Answered) state;
             Instant resend = a.lastSent().plus(config.replyTimeout());
-            Instant expiry = Instant.ofEpochMilli(a.challenge().expiresAt());
-            return Optional.of(resend.isBefore(expiry) ? resend : expiry);
+            return Optional.of(resend.isBefore(a.deadline()) ? resend : a.deadline());
         }
         if (state instanceof Trusted) {
             Trusted t = (Trusted) state;
@@ -129,15 +129,15 @@ public final class VisitingHandshake {
                 return ignored(state, "a Matrix proof was made outside a challenge");
             }
             Proving p = (Proving) state;
-            return proved(new Proving(p.request(), p.challenge(), Optional.of(((MatrixProofMade) input).evidence()),
-                    p.remoteDone()), now);
+            return proved(new Proving(p.request(), p.challenge(), p.deadline(),
+                    Optional.of(((MatrixProofMade) input).evidence()), p.remoteDone()), now);
         }
         if (input instanceof RemoteProofMade) {
             if (!(state instanceof Proving)) {
                 return ignored(state, "a remote proof was made outside a challenge");
             }
             Proving p = (Proving) state;
-            return proved(new Proving(p.request(), p.challenge(), p.matrixEvidence(), true), now);
+            return proved(new Proving(p.request(), p.challenge(), p.deadline(), p.matrixEvidence(), true), now);
         }
         if (input instanceof ProofFailed) {
             ProofFailed f = (ProofFailed) input;
@@ -179,14 +179,14 @@ public final class VisitingHandshake {
         }
         if (state instanceof Proving) {
             Proving p = (Proving) state;
-            if (expired(p.challenge(), now)) {
+            if (!now.isBefore(p.deadline())) {
                 return fail(p.request().txnId(), CancelCode.TIMEOUT, "the proofs were not made before the challenge expired");
             }
             return Transition.stay(state);
         }
         if (state instanceof Answered) {
             Answered a = (Answered) state;
-            if (expired(a.challenge(), now)) {
+            if (!now.isBefore(a.deadline())) {
                 return fail(a.request().txnId(), CancelCode.TIMEOUT, "no acceptance before the challenge expired");
             }
             if (now.isBefore(a.lastSent().plus(config.replyTimeout()))) {
@@ -195,7 +195,7 @@ public final class VisitingHandshake {
             if (a.attempts() >= config.maxAttempts()) {
                 return fail(a.request().txnId(), CancelCode.TIMEOUT, "no acceptance after " + a.attempts() + " answers");
             }
-            return new Transition<>(new Answered(a.request(), a.challenge(), a.content(), a.firstSent(), now,
+            return new Transition<>(new Answered(a.request(), a.challenge(), a.deadline(), a.content(), a.firstSent(), now,
                     a.attempts() + 1), List.of(send(MessageType.ANSWER, a.content(), a.request().txnId())));
         }
         if (state instanceof Trusted) {
@@ -272,7 +272,7 @@ public final class VisitingHandshake {
         }
         Optional<TxnId> ours = handshakeTxn(state);
         if (ours.isEmpty() || !ours.get().equals(message.txnId())) {
-            return ignored(state, message.type().suffix() + " for another exchange");
+            return answerStray(state, message, CancelCode.UNKNOWN_TRANSACTION, "no exchange " + message.txnId() + " here");
         }
         if (message instanceof Cancel) {
             Cancel c = (Cancel) message;
@@ -280,7 +280,7 @@ public final class VisitingHandshake {
                     List.of(new VisitingOutput.HandshakeFailed(c.code(), c.reason(), true)));
         }
         if (state instanceof Requested && message instanceof Challenge) {
-            return challenged(((Requested) state).request(), (Challenge) message, now);
+            return challenged(((Requested) state).request(), (Challenge) message, in.originServerTs(), now);
         }
         if (state instanceof Answered && message instanceof Accept) {
             Answered a = (Answered) state;
@@ -290,19 +290,38 @@ public final class VisitingHandshake {
             // The HB's lease starts when it accepts, which is after our first answer left: counting from
             // there keeps our view of the lease no longer than the HB's, whatever the clocks say.
             Instant leaseUntil = a.firstSent().plusMillis(accept.lease().leaseMs());
-            Instant nextBeat = a.firstSent().plusMillis(accept.lease().heartbeatIntervalMs());
-            return new Transition<>(new Trusted(receipt, leaseUntil, false, nextBeat, 1, 0, Optional.empty()),
-                    List.of(new VisitingOutput.TrustEstablished(receipt)));
+            Trusted trusted = new Trusted(receipt, leaseUntil, false, now, 1, 0, Optional.empty());
+            List<VisitingOutput> out = new ArrayList<>();
+            out.add(new VisitingOutput.TrustEstablished(receipt));
+            return heartbeat(trusted, now, out); // at once, so the HB knows the accept arrived
         }
-        if (message instanceof Challenge || message instanceof Accept) {
-            return ignored(state, "a repeated " + message.type().suffix());
+        if (message instanceof Challenge && (state instanceof Proving || state instanceof Answered)) {
+            Challenge first = state instanceof Proving ? ((Proving) state).challenge() : ((Answered) state).challenge();
+            if (first.equals(message)) {
+                if (state instanceof Answered) { // our answer may have been lost: the HB repeated its challenge
+                    Answered a = (Answered) state;
+                    return new Transition<>(state, List.of(send(MessageType.ANSWER, a.content(), a.request().txnId())));
+                }
+                return Transition.stay(state);
+            }
         }
         return fail(ours.get(), CancelCode.UNEXPECTED_MESSAGE,
-                message.type().suffix() + " is not expected while " + state.getClass().getSimpleName().toLowerCase());
+                message.type().suffix() + " is not expected while " + state.getClass().getSimpleName().toLowerCase(Locale.ROOT));
     }
 
-    private Transition<VisitingState, VisitingOutput> challenged(Request request,
-                                                                 Challenge challenge, Instant now) {
+    /** A valid message that fits no exchange of ours: say so, unless it is a cancel, which is never answered. */
+    private Transition<VisitingState, VisitingOutput> answerStray(VisitingState state, ByobMessage message,
+                                                                  CancelCode code, String reason) {
+        if (message instanceof Cancel) {
+            return ignored(state, "a cancel for another exchange: " + message.txnId());
+        }
+        ObjectNode content = sign(new Cancel(message.txnId(), code, reason));
+        return new Transition<>(state, List.of(send(MessageType.CANCEL, content, message.txnId()),
+                new VisitingOutput.Ignored(message.type().suffix() + ": " + reason)));
+    }
+
+    private Transition<VisitingState, VisitingOutput> challenged(Request request, Challenge challenge,
+                                                                 Optional<Instant> originServerTs, Instant now) {
         if (!request.matrixProofMethods().contains(challenge.matrixProof().method())) {
             return fail(request.txnId(), CancelCode.UNSUPPORTED_METHOD,
                     "Matrix proof method " + challenge.matrixProof().method() + " was not offered");
@@ -311,7 +330,12 @@ public final class VisitingHandshake {
             return fail(request.txnId(), CancelCode.UNSUPPORTED_METHOD,
                     "remote proof method " + challenge.remoteProof().method() + " was not offered");
         }
-        if (expired(challenge, now)) {
+        // expires_at is on the HB's clock; its homeserver stamped the event on nearly the same clock, so
+        // the difference is a duration we can count on ours (erring early).
+        Instant deadline = originServerTs
+                .map(ts -> now.plusMillis(challenge.expiresAt() - ts.toEpochMilli()))
+                .orElse(Instant.ofEpochMilli(challenge.expiresAt()));
+        if (!now.isBefore(deadline)) {
             return fail(request.txnId(), CancelCode.TIMEOUT, "the challenge had already expired");
         }
         MatrixProof proof = new MatrixProof(request.txnId(), request.hbBot(), challenge.matrixProof().nonce());
@@ -320,7 +344,7 @@ public final class VisitingHandshake {
                         challenge.matrixProof().roomId(), MessageCodec.encode(proof)),
                 new VisitingOutput.MakeRemoteProof(challenge.remoteProof().method(), challenge.remoteProof().target(),
                         "byob-proof " + challenge.remoteProof().nonce().value()));
-        return new Transition<>(new Proving(request, challenge, Optional.empty(), false), out);
+        return new Transition<>(new Proving(request, challenge, deadline, Optional.empty(), false), out);
     }
 
     private Transition<VisitingState, VisitingOutput> proved(Proving p, Instant now) {
@@ -332,7 +356,7 @@ public final class VisitingHandshake {
                 p.matrixEvidence().get(), new Answer.RemoteEvidence(p.challenge().remoteProof().method()),
                 p.challenge().matrixProof().nonce().sha256(), p.challenge().remoteProof().nonce().sha256());
         ObjectNode content = sign(answer);
-        return new Transition<>(new Answered(r, p.challenge(), content, now, now, 1),
+        return new Transition<>(new Answered(r, p.challenge(), p.deadline(), content, now, now, 1),
                 List.of(send(MessageType.ANSWER, content, r.txnId())));
     }
 
@@ -350,7 +374,27 @@ public final class VisitingHandshake {
         if (message instanceof Lease && state instanceof Trusted) {
             return leased((Trusted) state, (Lease) message, now);
         }
-        return ignored(state, message.type().suffix() + " while trusted");
+        if (message instanceof Cancel && state instanceof Trusted) {
+            Trusted t = (Trusted) state;
+            Cancel c = (Cancel) message;
+            if (t.pending().isPresent() && t.pending().get().txnId().equals(c.txnId())) {
+                if (c.code().equals(CancelCode.UNKNOWN_TRANSACTION)) {
+                    // The hosting bridge holds no trust for us: ours is void.
+                    RevokeCode code = new RevokeCode(CancelCode.UNKNOWN_TRANSACTION.value());
+                    return new Transition<>(new Ended(receipt, code, c.reason()),
+                            List.of(new VisitingOutput.TrustEnded(receipt, code, c.reason())));
+                }
+                return new Transition<>(new Trusted(t.receipt(), t.leaseUntil(), t.lapsed(), t.nextHeartbeatAt(),
+                        t.nextSeq(), t.fillAck(), Optional.empty()),
+                        List.of(new VisitingOutput.Ignored("heartbeat refused: " + c.code() + " " + c.reason())));
+            }
+        }
+        if ((message instanceof Accept || message instanceof Challenge) && message.txnId().equals(receipt.txnId())) {
+            return ignored(state, "a repeated " + message.type().suffix() + " of the handshake that granted trust");
+        }
+        boolean ourTxn = state instanceof Trusted && ((Trusted) state).pending().map(p -> p.txnId().equals(message.txnId())).orElse(false);
+        return answerStray(state, message, ourTxn ? CancelCode.UNEXPECTED_MESSAGE : CancelCode.UNKNOWN_TRANSACTION,
+                message.type().suffix() + (ourTxn ? " does not answer a heartbeat" : " for no message of ours"));
     }
 
     private Transition<VisitingState, VisitingOutput> leased(Trusted t, Lease lease, Instant now) {
@@ -425,10 +469,6 @@ public final class VisitingHandshake {
     private static String txnText(JsonNode content) {
         JsonNode txn = content == null ? null : content.get("txn_id");
         return txn != null && txn.isTextual() ? txn.textValue() : null;
-    }
-
-    private static boolean expired(Challenge challenge, Instant now) {
-        return now.toEpochMilli() >= challenge.expiresAt();
     }
 
     private ObjectNode sign(ByobMessage message) {

@@ -3,15 +3,30 @@ package dev.byob.protocol.visiting;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.byob.protocol.id.UserId;
 import dev.byob.protocol.message.Answer;
+import java.time.Instant;
+import java.util.Optional;
 
 /** What can happen to a visiting bridge's relation with a hosting bridge. */
 public sealed interface VisitingInput {
 
-    /** Begin a handshake (from Idle, or again after it ended or failed: a new login). */
+    /**
+     * Begin a handshake (from Idle, or again after it ended or failed: a new login). After trust ended
+     * as {@code superseded} or {@code user_revoked}, only the user may ask for this, never the bridge on
+     * its own: the user chose another bridge, or to be relayed.
+     */
     record Start() implements VisitingInput {}
 
-    /** An event arrived in the DM with the hosting bridge's bot. */
-    record Received(UserId sender, String eventType, JsonNode content) implements VisitingInput {}
+    /**
+     * An event arrived in the DM with the hosting bridge's bot. {@code originServerTs} is the event's
+     * {@code origin_server_ts}: with it, a challenge's expiry is converted to this bridge's own clock.
+     */
+    record Received(UserId sender, String eventType, JsonNode content, Optional<Instant> originServerTs)
+            implements VisitingInput {
+        /** An event whose {@code origin_server_ts} is not known. */
+        public Received(UserId sender, String eventType, JsonNode content) {
+            this(sender, eventType, content, Optional.empty());
+        }
+    }
 
     /** The transport made the Matrix-account proof the challenge asked for. */
     record MatrixProofMade(Answer.MatrixEvidence evidence) implements VisitingInput {}

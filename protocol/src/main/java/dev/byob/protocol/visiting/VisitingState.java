@@ -19,13 +19,16 @@ public sealed interface VisitingState {
     /** The request is sent; waiting for the challenge. {@code attempts} counts sends of the same content. */
     record Requested(Request request, ObjectNode content, Instant lastSent, int attempts) implements VisitingState {}
 
-    /** The challenge arrived; the two proofs are being made by the transport. */
-    record Proving(Request request, Challenge challenge, Optional<Answer.MatrixEvidence> matrixEvidence,
-                   boolean remoteDone) implements VisitingState {}
+    /**
+     * The challenge arrived; the two proofs are being made by the transport. {@code deadline} is the
+     * challenge's expiry on this bridge's clock.
+     */
+    record Proving(Request request, Challenge challenge, Instant deadline,
+                   Optional<Answer.MatrixEvidence> matrixEvidence, boolean remoteDone) implements VisitingState {}
 
     /** The answer is sent; waiting for accept. The lease, once granted, counts from {@code firstSent}. */
-    record Answered(Request request, Challenge challenge, ObjectNode content, Instant firstSent, Instant lastSent,
-                    int attempts) implements VisitingState {}
+    record Answered(Request request, Challenge challenge, Instant deadline, ObjectNode content, Instant firstSent,
+                    Instant lastSent, int attempts) implements VisitingState {}
 
     /**
      * Trust is granted. While {@code lapsed} the VB must not relay: its lease ran out by its own clock.

@@ -182,11 +182,11 @@ class HostingEngineTest {
     }
 
     @Test
-    void request_forAnotherHostingBridge_isNotBridged() {
+    void request_forAnotherHostingBridge_isInvalid() {
         Request r = new Request(new TxnId("txn-other-hb"), UserId.parse("@other:hosting.example"), USER, NETWORK, ACCOUNT,
                 new VisitingBridgeId(VB_BOT, VB_KEY.verifyKey()), List.of(ProofMethods.MATRIX_DM),
                 List.of(ProofMethods.IRC_ACCOUNT_PRIVMSG));
-        assertEquals(CancelCode.NOT_BRIDGED, cancelled(send(VB_BOT, VB_KEY, r, T0)));
+        assertEquals(CancelCode.INVALID_MESSAGE, cancelled(send(VB_BOT, VB_KEY, r, T0)));
     }
 
     @Test
@@ -391,10 +391,21 @@ class HostingEngineTest {
     // ---- the proofs ----
 
     @Test
-    void matrixProof_withAnotherNonce_failsMatrixProof() {
+    void matrixProof_withAnUnknownNonce_isIgnored() {
+        Request r = request();
+        challenged(r, VB_BOT, VB_KEY);
+        MatrixProof p = new MatrixProof(r.txnId(), HB, new dev.byob.protocol.id.Nonce("wrongwrongwrongwrongwr"));
+        List<HostingOutput> out = hb.handle(new HostingInput.MatrixProofSeen(ProofMethods.MATRIX_DM, USER,
+                Optional.of(USER_DM), Optional.empty(), true, false, MessageCodec.encode(p)), T0);
+        first(out, HostingOutput.Ignored.class);
+        assertEquals(1, hb.inFlight());
+    }
+
+    @Test
+    void matrixProof_forAnotherHostingBridge_failsMatrixProof() {
         Request r = request();
         Challenge c = challenged(r, VB_BOT, VB_KEY);
-        MatrixProof p = new MatrixProof(r.txnId(), HB, new dev.byob.protocol.id.Nonce("wrongwrongwrongwrongwr"));
+        MatrixProof p = new MatrixProof(r.txnId(), UserId.parse("@other:hosting.example"), c.matrixProof().nonce());
         List<HostingOutput> out = hb.handle(new HostingInput.MatrixProofSeen(ProofMethods.MATRIX_DM, USER,
                 Optional.of(USER_DM), Optional.empty(), true, false, MessageCodec.encode(p)), T0);
         assertEquals(CancelCode.MATRIX_PROOF_FAILED, cancelled(out));
@@ -402,16 +413,20 @@ class HostingEngineTest {
     }
 
     @Test
-    void matrixProof_fromAnotherAccount_provesNothing() {
+    void matrixProof_fromAnotherAccount_burnsTheExchange() {
         Request r = request();
         Challenge c = challenged(r, VB_BOT, VB_KEY);
         MatrixProof p = new MatrixProof(r.txnId(), HB, c.matrixProof().nonce());
         List<HostingOutput> out = hb.handle(new HostingInput.MatrixProofSeen(ProofMethods.MATRIX_DM,
                 UserId.parse("@mallory:evil.example"), Optional.of(USER_DM), Optional.empty(), true, false,
                 MessageCodec.encode(p)), T0);
-        first(out, HostingOutput.Ignored.class);
+        assertEquals(CancelCode.MATRIX_PROOF_FAILED, cancelled(out));
+        assertEquals(0, hb.inFlight());
+        // The real proofs that follow are too late: the nonces are burnt.
+        matrixProof(r, c, T0);
         remoteProof(c, "alice", T0);
         assertTrue(send(VB_BOT, VB_KEY, answer(r, c), T0).stream().noneMatch(HostingOutput.StepAside.class::isInstance));
+        assertEquals(RelayMode.HOSTING, hb.relayMode(USER, NETWORK));
     }
 
     @Test
@@ -613,18 +628,53 @@ class HostingEngineTest {
         Lease first = (Lease) sent(send(VB_BOT, VB_KEY, beat, T0.plusSeconds(30)), MessageType.LEASE);
         assertEquals(first, sent(send(VB_BOT, VB_KEY, beat, T0.plusSeconds(31)), MessageType.LEASE));
         Heartbeat old = new Heartbeat(new TxnId("hb-0002-x"), USER, NETWORK, 1, 4, 0);
-        List<HostingOutput> out = send(VB_BOT, VB_KEY, old, T0.plusSeconds(32));
-        assertEquals(CancelCode.REPLAYED, first(out, HostingOutput.Refused.class).code());
-        assertEquals(0, sendCount(out));
+        assertEquals(CancelCode.UNEXPECTED_MESSAGE, cancelled(send(VB_BOT, VB_KEY, old, T0.plusSeconds(32))));
+        assertEquals(Optional.of(T0.plusSeconds(130)), hb.deadline(), "duplicates and old heartbeats do not renew");
     }
 
     @Test
     void heartbeat_signedByAnotherKey_isRefusedAndDoesNotRenew() {
         handshake(VB_BOT, VB_KEY, T0);
         Heartbeat beat = new Heartbeat(new TxnId("hb-0001-x"), USER, NETWORK, 1, 1, 0);
-        List<HostingOutput> out = send(VB_BOT, OTHER_KEY, beat, T0.plusSeconds(30));
-        assertEquals(CancelCode.KEY_MISMATCH, first(out, HostingOutput.Refused.class).code());
+        assertEquals(CancelCode.BAD_SIGNATURE, cancelled(send(VB_BOT, OTHER_KEY, beat, T0.plusSeconds(30))),
+                "same key id, other key: the signature fails");
+        assertEquals(CancelCode.KEY_MISMATCH, cancelled(send(VB_BOT, VB2_KEY, beat, T0.plusSeconds(30))),
+                "another key id");
         assertEquals(Optional.of(T0.plusSeconds(100)), hb.deadline());
+    }
+
+    @Test
+    void heartbeat_fromABridgeThatNeverHeldTrust_isUnknownTransaction() {
+        handshake(VB_BOT, VB_KEY, T0);
+        Heartbeat beat = new Heartbeat(new TxnId("hb-strange"), USER, NETWORK, 1, 1, 0);
+        assertEquals(CancelCode.UNKNOWN_TRANSACTION, cancelled(send(VB2_BOT, VB2_KEY, beat, T0.plusSeconds(1))));
+        Heartbeat future = new Heartbeat(new TxnId("hb-future"), USER, NETWORK, 9, 1, 0);
+        assertEquals(CancelCode.UNKNOWN_TRANSACTION, cancelled(send(VB_BOT, VB_KEY, future, T0.plusSeconds(1))));
+    }
+
+    @Test
+    void cancelCrossingTheAccept_beforeAnyHeartbeat_endsTheNewRecord() {
+        Request r = request();
+        Challenge c = challenged(r, VB_BOT, VB_KEY);
+        matrixProof(r, c, T0);
+        remoteProof(c, "alice", T0);
+        send(VB_BOT, VB_KEY, answer(r, c), T0);
+        List<HostingOutput> out = send(VB_BOT, VB_KEY, new Cancel(r.txnId(), CancelCode.TIMEOUT, "gave up"), T0.plusSeconds(1));
+        assertEquals(RevokeCode.RELEASED, first(out, HostingOutput.StepBackIn.class).ended().ended().orElseThrow().code());
+        assertEquals(0, sendCount(out), "a cancel is never answered");
+        assertEquals(RelayMode.HOSTING, hb.relayMode(USER, NETWORK));
+    }
+
+    @Test
+    void cancelCrossingTheAccept_afterAHeartbeat_isIgnored() {
+        Request r = request();
+        Challenge c = challenged(r, VB_BOT, VB_KEY);
+        matrixProof(r, c, T0);
+        remoteProof(c, "alice", T0);
+        send(VB_BOT, VB_KEY, answer(r, c), T0);
+        send(VB_BOT, VB_KEY, new Heartbeat(new TxnId("hb-0001-x"), USER, NETWORK, 1, 1, 0), T0.plusSeconds(1));
+        send(VB_BOT, VB_KEY, new Cancel(r.txnId(), CancelCode.TIMEOUT, "late"), T0.plusSeconds(2));
+        assertEquals(RelayMode.VISITING, hb.relayMode(USER, NETWORK));
     }
 
     @Test
@@ -707,7 +757,7 @@ class HostingEngineTest {
     void release_signedByAnotherKey_isRefused() {
         handshake(VB_BOT, VB_KEY, T0);
         Release release = new Release(new TxnId("release-01"), USER, NETWORK, 1, Optional.empty());
-        assertEquals(CancelCode.KEY_MISMATCH, first(send(VB_BOT, OTHER_KEY, release, T0), HostingOutput.Refused.class).code());
+        assertEquals(CancelCode.BAD_SIGNATURE, cancelled(send(VB_BOT, OTHER_KEY, release, T0)));
         assertEquals(RelayMode.VISITING, hb.relayMode(USER, NETWORK));
     }
 
@@ -722,6 +772,18 @@ class HostingEngineTest {
         assertEquals(RevokeCode.USER_REVOKED, store.find(KEY).orElseThrow().ended().orElseThrow().code());
         // A later login starts a new epoch: epochs never repeat.
         assertEquals(2, ((Accept) sent(handshake(VB_BOT, VB_KEY, T0.plusSeconds(10)), MessageType.ACCEPT)).epoch());
+    }
+
+    @Test
+    void operatorRevoke_endsTrustWithTheOperatorCode() {
+        handshake(VB_BOT, VB_KEY, T0);
+        List<HostingOutput> out = hb.handle(new HostingInput.OperatorRevoke(USER, Optional.of(NETWORK)), T0.plusSeconds(5));
+        assertEquals(RevokeCode.OPERATOR, ((Revoked) sent(out, MessageType.REVOKED)).code());
+        // The ended VB's later messages are told how its epoch ended, echoing their txn_id.
+        Heartbeat late = new Heartbeat(new TxnId("hb-late-01"), USER, NETWORK, 1, 1, 0);
+        Revoked again = (Revoked) sent(send(VB_BOT, VB_KEY, late, T0.plusSeconds(6)), MessageType.REVOKED);
+        assertEquals(RevokeCode.OPERATOR, again.code());
+        assertEquals(late.txnId(), again.txnId());
     }
 
     @Test

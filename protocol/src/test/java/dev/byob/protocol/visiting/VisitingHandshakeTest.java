@@ -129,10 +129,14 @@ class VisitingHandshakeTest {
         return (Answered) step(s, new VisitingInput.RemoteProofMade(), T0.plusMillis(300)).state();
     }
 
+    /** Trusted, with the heartbeat sent at acceptance already answered. */
     private Trusted trusted() {
         Answered a = answered();
         Accept accept = new Accept(a.request().txnId(), 1, T0.plusMillis(350).toEpochMilli(), TERMS);
-        return (Trusted) step(a, received(accept), T0.plusMillis(400)).state();
+        Trusted accepted = (Trusted) step(a, received(accept), T0.plusMillis(400)).state();
+        VisitingState.PendingHeartbeat p = accepted.pending().orElseThrow();
+        Lease lease = new Lease(p.txnId(), USER, NETWORK, 1, p.seq(), 90_000, List.of(), false);
+        return (Trusted) step(accepted, received(lease), T0.plusMillis(450)).state();
     }
 
     // ---- the handshake ----
@@ -239,9 +243,20 @@ class VisitingHandshakeTest {
     }
 
     @Test
-    void received_forAnotherTransaction_isIgnored() {
+    void received_forAnotherTransaction_isAnsweredUnknownTransaction() throws Exception {
         Requested r = requested();
         Transition<VisitingState, VisitingOutput> t = step(r, received(challenge(new TxnId("another-txn"))), T0.plusMillis(100));
+        assertEquals(r, t.state());
+        Cancel cancel = (Cancel) decodeVerified(onlySend(t));
+        assertEquals(CancelCode.UNKNOWN_TRANSACTION, cancel.code());
+        assertEquals(new TxnId("another-txn"), cancel.txnId());
+    }
+
+    @Test
+    void received_cancelForAnotherTransaction_isNeverAnswered() {
+        Requested r = requested();
+        Cancel stray = new Cancel(new TxnId("another-txn"), CancelCode.TIMEOUT, "");
+        Transition<VisitingState, VisitingOutput> t = step(r, received(stray), T0.plusMillis(100));
         assertEquals(r, t.state());
         assertTrue(sends(t).isEmpty());
     }
@@ -333,15 +348,18 @@ class VisitingHandshakeTest {
     }
 
     @Test
-    void answered_accept_establishesTrustWithALeaseCountedFromTheFirstAnswer() {
+    void answered_accept_establishesTrustCountsTheLeaseFromTheFirstAnswerAndHeartbeatsAtOnce() throws Exception {
         Answered a = answered();
         Accept accept = new Accept(a.request().txnId(), 3, T0.plusMillis(350).toEpochMilli(), TERMS);
         Transition<VisitingState, VisitingOutput> t = step(a, received(accept), T0.plusMillis(400));
         Trusted trusted = (Trusted) t.state();
         assertEquals(3, trusted.receipt().epoch());
         assertEquals(a.firstSent().plusMillis(90_000), trusted.leaseUntil());
-        assertEquals(a.firstSent().plusMillis(30_000), trusted.nextHeartbeatAt());
         assertEquals(trusted.receipt(), output(t, VisitingOutput.TrustEstablished.class).receipt());
+        Heartbeat first = (Heartbeat) decodeVerified(onlySend(t));
+        assertEquals(3, first.epoch());
+        assertEquals(1, first.seq());
+        assertEquals(T0.plusMillis(400).plusMillis(30_000), trusted.nextHeartbeatAt());
     }
 
     @Test
@@ -371,21 +389,40 @@ class VisitingHandshakeTest {
     }
 
     @Test
-    void answered_repeatedChallenge_isIgnored() {
+    void answered_repeatedChallenge_resendsTheAnswer() {
         Answered a = answered();
         Transition<VisitingState, VisitingOutput> t = step(a, received(a.challenge()), T0.plusSeconds(1));
         assertEquals(a, t.state());
-        assertTrue(sends(t).isEmpty());
+        assertEquals(a.content(), onlySend(t).content());
     }
 
     @Test
-    void requested_outOfOrderMessages_acceptIgnoredLeaseCancelled() throws Exception {
+    void proving_repeatedChallenge_changesNothing() {
+        Proving p = proving();
+        Transition<VisitingState, VisitingOutput> t = step(p, received(p.challenge()), T0.plusSeconds(1));
+        assertEquals(p, t.state());
+        assertTrue(t.outputs().isEmpty());
+    }
+
+    @Test
+    void challenge_withOriginServerTs_expiresOnTheLocalClock() {
         Requested r = requested();
-        // An accept can only be a late duplicate (harmless); a lease for a handshake is a protocol error.
+        // The HB's clock runs 5 minutes ahead of ours: the challenge was stamped at 00:05:00 and expires
+        // ten minutes later; we received it at 00:00:00.100 by our clock.
+        Instant stamped = T0.plusSeconds(300);
+        Challenge c = challenge(r.request().txnId(), ProofMethods.MATRIX_DM, stamped.plusSeconds(600).toEpochMilli());
+        VisitingInput in = new VisitingInput.Received(HB, c.type().eventType(), content(c), Optional.of(stamped));
+        Proving p = (Proving) step(r, in, T0.plusMillis(100)).state();
+        assertEquals(T0.plusMillis(100).plusSeconds(600), p.deadline());
+    }
+
+    @Test
+    void requested_acceptOrLeaseBeforeTheirTime_cancelsUnexpectedMessage() throws Exception {
+        Requested r = requested();
         Accept accept = new Accept(r.request().txnId(), 1, T0.toEpochMilli(), TERMS);
         Transition<VisitingState, VisitingOutput> t = step(r, received(accept), T0.plusMillis(100));
-        assertEquals(r, t.state());
-        output(t, VisitingOutput.Ignored.class);
+        assertEquals(CancelCode.UNEXPECTED_MESSAGE, ((Cancel) decodeVerified(onlySend(t))).code());
+        assertInstanceOf(Failed.class, t.state());
         Lease lease = new Lease(r.request().txnId(), USER, NETWORK, 1, 1, 90_000, List.of(), false);
         Transition<VisitingState, VisitingOutput> t2 = step(r, received(lease), T0.plusMillis(100));
         assertEquals(CancelCode.UNEXPECTED_MESSAGE, ((Cancel) decodeVerified(onlySend(t2))).code());
@@ -398,12 +435,12 @@ class VisitingHandshakeTest {
         Trusted tr = trusted();
         Transition<VisitingState, VisitingOutput> t = step(tr, new VisitingInput.Tick(), tr.nextHeartbeatAt());
         Heartbeat hb = (Heartbeat) decodeVerified(onlySend(t));
-        assertEquals(1, hb.seq());
         assertEquals(0, hb.fillAck());
         assertEquals(tr.receipt().epoch(), hb.epoch());
         Trusted next = (Trusted) t.state();
+        assertEquals(2, hb.seq(), "seq 1 went at acceptance");
         assertEquals(hb.txnId(), next.pending().orElseThrow().txnId());
-        assertEquals(2, next.nextSeq());
+        assertEquals(3, next.nextSeq());
     }
 
     @Test
@@ -439,7 +476,7 @@ class VisitingHandshakeTest {
         Transition<VisitingState, VisitingOutput> t = step(waiting, received(lease), tr.nextHeartbeatAt().plusMillis(50));
         Heartbeat next = (Heartbeat) decodeVerified(onlySend(t));
         assertEquals(1, next.fillAck());
-        assertEquals(2, next.seq());
+        assertEquals(3, next.seq());
     }
 
     @Test
@@ -474,7 +511,37 @@ class VisitingHandshakeTest {
         Transition<VisitingState, VisitingOutput> t = step(waiting, new VisitingInput.Tick(), lost);
         Heartbeat replacement = (Heartbeat) decodeVerified(onlySend(t));
         assertNotEquals(waiting.pending().orElseThrow().txnId(), replacement.txnId());
-        assertEquals(2, replacement.seq());
+        assertEquals(3, replacement.seq());
+    }
+
+    @Test
+    void trusted_heartbeatCancelledUnknownTransaction_endsTrust() {
+        Trusted tr = trusted();
+        Trusted waiting = (Trusted) step(tr, new VisitingInput.Tick(), tr.nextHeartbeatAt()).state();
+        Cancel cancel = new Cancel(waiting.pending().orElseThrow().txnId(), CancelCode.UNKNOWN_TRANSACTION, "no record");
+        Transition<VisitingState, VisitingOutput> t = step(waiting, received(cancel), tr.nextHeartbeatAt().plusMillis(50));
+        assertInstanceOf(Ended.class, t.state());
+        output(t, VisitingOutput.TrustEnded.class);
+        assertTrue(sends(t).isEmpty());
+    }
+
+    @Test
+    void trusted_heartbeatCancelledOtherwise_keepsTrustWithoutRenewal() {
+        Trusted tr = trusted();
+        Trusted waiting = (Trusted) step(tr, new VisitingInput.Tick(), tr.nextHeartbeatAt()).state();
+        Cancel cancel = new Cancel(waiting.pending().orElseThrow().txnId(), CancelCode.BAD_SIGNATURE, "?");
+        Trusted after = (Trusted) step(waiting, received(cancel), tr.nextHeartbeatAt().plusMillis(50)).state();
+        assertEquals(waiting.leaseUntil(), after.leaseUntil());
+        assertTrue(after.pending().isEmpty());
+    }
+
+    @Test
+    void trusted_repeatedAcceptOfItsHandshake_isIgnored() {
+        Trusted tr = trusted();
+        Accept again = new Accept(tr.receipt().txnId(), 1, T0.toEpochMilli(), TERMS);
+        Transition<VisitingState, VisitingOutput> t = step(tr, received(again), T0.plusSeconds(2));
+        assertEquals(tr, t.state());
+        assertTrue(sends(t).isEmpty(), "answering it would end the trust it granted");
     }
 
     @Test
