@@ -34,6 +34,7 @@ public final class Installation {
     private final Path logDir;
     private final String mirror;
     private boolean hostPackagesChecked;
+    private boolean logDirCleared;
 
     /**
      * @param cacheDir where installations are kept between builds
@@ -124,10 +125,14 @@ public final class Installation {
         }
     }
 
+    /** Writes a shipped script next to this run's installation logs, which start empty in each run. */
     private Path script(String name) {
         try {
+            if (!logDirCleared) {
+                FileTrees.recreate(logDir);
+                logDirCleared = true;
+            }
             Path file = logDir.resolve(name);
-            Files.createDirectories(logDir);
             Files.writeString(file, Templates.resource(name), StandardCharsets.UTF_8);
             return file;
         } catch (IOException e) {
