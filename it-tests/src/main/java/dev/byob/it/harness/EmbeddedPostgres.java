@@ -19,8 +19,9 @@ import java.util.stream.Stream;
 /**
  * PostgreSQL started by the harness from Debian's packages, as the {@code postgres} system user, on a
  * free loopback port with a fresh cluster trusting loopback connections and durability switched off for
- * speed. The cluster lives in a temporary directory (the {@code postgres} user may not be able to reach
- * the checkout) and is removed on {@link #close()}; the log goes to the work directory.
+ * speed. The cluster lives in a per-run directory under {@code java.io.tmpdir} (the {@code postgres}
+ * user may not be able to reach the checkout) and is removed on {@link #close()}; the log goes to the
+ * work directory.
  */
 public final class EmbeddedPostgres implements PostgresServer, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EmbeddedPostgres.class.getName());
@@ -29,13 +30,13 @@ public final class EmbeddedPostgres implements PostgresServer, AutoCloseable {
 
     private final int port;
     private final ManagedProcess process;
-    private final Path dataDir;
+    private final Path runDir;
     private boolean closed;
 
-    private EmbeddedPostgres(int port, ManagedProcess process, Path dataDir) {
+    private EmbeddedPostgres(int port, ManagedProcess process, Path runDir) {
         this.port = port;
         this.process = process;
-        this.dataDir = dataDir;
+        this.runDir = runDir;
     }
 
     /** A builder; {@link Builder#workDir(Path)} is required. */
@@ -76,7 +77,7 @@ public final class EmbeddedPostgres implements PostgresServer, AutoCloseable {
         }
         closed = true;
         process.close();
-        FileTrees.delete(dataDir);
+        FileTrees.delete(runDir);
     }
 
     @Override
@@ -109,9 +110,10 @@ public final class EmbeddedPostgres implements PostgresServer, AutoCloseable {
             Objects.requireNonNull(workDir, "workDir");
             Path work = FileTrees.recreate(workDir.toAbsolutePath());
             Path bin = binDir();
-            Path dataDir = createDataDir();
+            Path runDir = RunDirs.create(Path.of(System.getProperty("java.io.tmpdir")), "byob-postgres-");
             ManagedProcess process = null;
             try {
+                Path dataDir = createDataDir(runDir.resolve("data"));
                 ManagedProcess.builder("initdb")
                         .command(bin.resolve("initdb").toString(), "--pgdata", dataDir.toString(),
                                 "--username", USER, "--auth", "trust", "--encoding", "UTF8", "--no-locale",
@@ -139,12 +141,12 @@ public final class EmbeddedPostgres implements PostgresServer, AutoCloseable {
                 Readiness.await("PostgreSQL on 127.0.0.1:" + port, startupTimeout, () -> accepts(url),
                         List.of(process));
                 LOG.log(Level.INFO, "PostgreSQL ready at {0} (log {1})", url, process.log());
-                return new EmbeddedPostgres(port, process, dataDir);
+                return new EmbeddedPostgres(port, process, runDir);
             } catch (RuntimeException e) {
                 if (process != null) {
                     process.close();
                 }
-                FileTrees.delete(dataDir);
+                FileTrees.delete(runDir);
                 throw e;
             }
         }
@@ -180,9 +182,9 @@ public final class EmbeddedPostgres implements PostgresServer, AutoCloseable {
         }
 
         /** An empty directory owned by the postgres user, mode 0700, as initdb wants. */
-        private static Path createDataDir() {
+        private static Path createDataDir(Path dir) {
             try {
-                Path dir = Files.createTempDirectory("byob-postgres-",
+                Files.createDirectory(dir,
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 UserPrincipalLookupService users = dir.getFileSystem().getUserPrincipalLookupService();
                 Files.setOwner(dir, users.lookupPrincipalByName(SYSTEM_USER));

@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.stream.Stream;
 import okhttp3.Request;
 import okhttp3.Response;
 
@@ -163,10 +162,8 @@ public final class EmbeddedSynapse implements Homeserver, AutoCloseable {
             Objects.requireNonNull(root, "root");
             Objects.requireNonNull(workDir, "workDir");
             Path work = FileTrees.recreate(workDir.toAbsolutePath());
-            removeStaleRuns(root.resolve(RUNS_IN_ROOT.substring(1)));
-            String runName = "run-" + ProcessHandle.current().pid() + "-" + HexFormat.of().toHexDigits(RANDOM.nextInt());
-            String dataInRoot = RUNS_IN_ROOT + "/" + runName;
-            Path runDir = root.resolve(dataInRoot.substring(1));
+            Path runDir = RunDirs.create(root.resolve(RUNS_IN_ROOT.substring(1)), "run-");
+            String dataInRoot = RUNS_IN_ROOT + "/" + runDir.getFileName();
             int port = FreePorts.pick();
             String secret = randomSecret();
 
@@ -174,7 +171,6 @@ public final class EmbeddedSynapse implements Homeserver, AutoCloseable {
             List<String> registrationFiles = new ArrayList<>();
             try {
                 Files.createDirectories(runDir.resolve("appservices"));
-                Files.writeString(runDir.resolve("owner.pid"), Long.toString(ProcessHandle.current().pid()));
                 for (AppserviceRegistration registration : appservices) {
                     AppserviceRegistration complete = registration.url() != null ? registration
                             : registration.withUrl(URI.create("http://127.0.0.1:" + FreePorts.pick()));
@@ -240,32 +236,6 @@ public final class EmbeddedSynapse implements Homeserver, AutoCloseable {
                 Path file = base.resolve(name);
                 Files.createDirectories(file.getParent());
                 Files.writeString(file, content, StandardCharsets.UTF_8);
-            }
-        }
-
-        /** Removes run directories whose JVM is gone (killed before it could clean up). */
-        private static void removeStaleRuns(Path runs) {
-            if (!Files.isDirectory(runs)) {
-                return;
-            }
-            try (Stream<Path> dirs = Files.list(runs)) {
-                for (Path dir : dirs.toList()) {
-                    if (!ownerAlive(dir)) {
-                        LOG.log(Level.DEBUG, "removing stale Synapse run {0}", dir);
-                        FileTrees.delete(dir);
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot list " + runs, e);
-            }
-        }
-
-        private static boolean ownerAlive(Path runDir) {
-            try {
-                long pid = Long.parseLong(Files.readString(runDir.resolve("owner.pid")).trim());
-                return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-            } catch (IOException | NumberFormatException e) {
-                return false;
             }
         }
 
