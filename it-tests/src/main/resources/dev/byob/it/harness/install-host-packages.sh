@@ -20,6 +20,9 @@ fi
 
 echo "installing host packages:$missing"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update
-# shellcheck disable=SC2086 # word splitting of the package list is intended
-apt-get install -y --no-install-recommends $missing
+# Wait for another apt or dpkg run to finish instead of failing at once.
+lock_wait="-o DPkg::Lock::Timeout=600"
+# shellcheck disable=SC2086 # word splitting of the options and the package list is intended
+apt-get $lock_wait update
+# shellcheck disable=SC2086
+apt-get $lock_wait install -y --no-install-recommends $missing
