@@ -105,7 +105,8 @@ public final class TestServers implements AutoCloseable {
     private <T> T obtain(ServerKind kind, Function<ServerSource.External, T> external, Supplier<T> embedded) {
         ServerSource source = ServerSource.decide(kind, env, root);
         if (source instanceof ServerSource.External found) {
-            LOG.log(Level.INFO, "using the running {0} from {1}", kind.description(), found.settings().keySet());
+            LOG.log(Level.INFO, "using {0} that is already running, named by {1}", kind.description(),
+                    found.settings().keySet());
             return external.apply(found);
         }
         if (source instanceof ServerSource.Unavailable unavailable) {
