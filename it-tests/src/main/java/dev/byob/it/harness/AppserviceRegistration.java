@@ -4,9 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 
@@ -18,8 +16,6 @@ import java.util.Objects;
  * {@code http://127.0.0.1:<free port>} from the harness; missing tokens are random.
  */
 public final class AppserviceRegistration {
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     private final String id;
     private final URI url;
     private final String asToken;
@@ -45,8 +41,8 @@ public final class AppserviceRegistration {
     private AppserviceRegistration(Builder builder) {
         this.id = builder.id;
         this.url = builder.url;
-        this.asToken = builder.asToken != null ? builder.asToken : randomToken();
-        this.hsToken = builder.hsToken != null ? builder.hsToken : randomToken();
+        this.asToken = builder.asToken != null ? builder.asToken : Names.token();
+        this.hsToken = builder.hsToken != null ? builder.hsToken : Names.token();
         this.senderLocalpart = Objects.requireNonNull(builder.senderLocalpart, "senderLocalpart");
         this.users = List.copyOf(builder.users);
         this.aliases = List.copyOf(builder.aliases);
@@ -75,12 +71,6 @@ public final class AppserviceRegistration {
             out.append(c);
         }
         return out.toString();
-    }
-
-    private static String randomToken() {
-        byte[] bytes = new byte[24];
-        RANDOM.nextBytes(bytes);
-        return HexFormat.of().formatHex(bytes);
     }
 
     /** The appservice's id. */

@@ -1,6 +1,5 @@
 package dev.byob.it.harness;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
@@ -12,7 +11,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -161,24 +159,24 @@ public final class EmbeddedSynapse implements Homeserver, AutoCloseable {
         public EmbeddedSynapse start() {
             Objects.requireNonNull(root, "root");
             Objects.requireNonNull(workDir, "workDir");
+            Map<String, AppserviceRegistration> registered = new LinkedHashMap<>();
+            for (AppserviceRegistration registration : appservices) {
+                AppserviceRegistration complete = registration.url() != null ? registration
+                        : registration.withUrl(URI.create("http://127.0.0.1:" + FreePorts.pick()));
+                if (registered.putIfAbsent(complete.id(), complete) != null) {
+                    throw new IllegalArgumentException("two appservice registrations with id " + complete.id());
+                }
+            }
             Path work = FileTrees.recreate(workDir.toAbsolutePath());
             Path runDir = RunDirs.create(root.resolve(RUNS_IN_ROOT.substring(1)), "run-");
             String dataInRoot = RUNS_IN_ROOT + "/" + runDir.getFileName();
             int port = FreePorts.pick();
-            String secret = randomSecret();
-
-            Map<String, AppserviceRegistration> registered = new LinkedHashMap<>();
-            List<String> registrationFiles = new ArrayList<>();
+            String secret = Names.token();
             try {
-                Files.createDirectories(runDir.resolve("appservices"));
-                for (AppserviceRegistration registration : appservices) {
-                    AppserviceRegistration complete = registration.url() != null ? registration
-                            : registration.withUrl(URI.create("http://127.0.0.1:" + FreePorts.pick()));
-                    if (registered.putIfAbsent(complete.id(), complete) != null) {
-                        throw new IllegalArgumentException("two appservice registrations with id " + complete.id());
-                    }
-                    String file = "appservices/" + complete.id() + ".yaml";
-                    write(work, runDir, file, complete.toYaml());
+                List<String> registrationFiles = new ArrayList<>();
+                for (AppserviceRegistration registration : registered.values()) {
+                    String file = "appservices/" + registration.id() + ".yaml";
+                    write(work, runDir, file, registration.toYaml());
                     registrationFiles.add(dataInRoot + "/" + file);
                 }
                 for (Path source : appserviceFiles) {
@@ -191,17 +189,15 @@ public final class EmbeddedSynapse implements Homeserver, AutoCloseable {
                 values.put("PORT", Integer.toString(port));
                 values.put("DATA_DIR", dataInRoot);
                 values.put("REGISTRATION_SECRET", secret);
-                values.put("MACAROON_SECRET", randomSecret());
-                values.put("FORM_SECRET", randomSecret());
+                values.put("MACAROON_SECRET", Names.token());
+                values.put("FORM_SECRET", Names.token());
                 values.put("APPSERVICE_CONFIG_FILES", Http.JSON.writeValueAsString(registrationFiles));
                 write(work, runDir, "homeserver.yaml", Templates.render("synapse/homeserver.yaml", values));
                 write(work, runDir, "log.yaml", Templates.resource("synapse/log.yaml"));
                 Files.writeString(runDir.resolve("signing.key"), "ed25519 a_byob " + signingSeed() + "\n");
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
             } catch (IOException e) {
                 FileTrees.delete(runDir);
-                throw new UncheckedIOException("cannot write Synapse's configuration", e);
+                throw new UncheckedIOException("cannot write Synapse's configuration to " + runDir, e);
             }
 
             ManagedProcess process = ManagedProcess.builder("synapse")
@@ -237,12 +233,6 @@ public final class EmbeddedSynapse implements Homeserver, AutoCloseable {
                 Files.createDirectories(file.getParent());
                 Files.writeString(file, content, StandardCharsets.UTF_8);
             }
-        }
-
-        private static String randomSecret() {
-            byte[] bytes = new byte[24];
-            RANDOM.nextBytes(bytes);
-            return HexFormat.of().formatHex(bytes);
         }
 
         private static String signingSeed() {

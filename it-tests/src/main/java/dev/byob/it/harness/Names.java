@@ -1,11 +1,12 @@
 package dev.byob.it.harness;
 
 import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.Locale;
 
 /**
  * Unique names for users, nicks and databases, so tests never collide with each other or with what
- * an earlier run left on a long-lived server. A name is valid as a Matrix localpart, an IRC nick and a
+ * an earlier run left on a long-lived server; and random secrets. A name is valid as a Matrix localpart, an IRC nick and a
  * PostgreSQL identifier: a lowercase letter, then lowercase letters, digits and {@code _}.
  */
 public final class Names {
@@ -41,5 +42,12 @@ public final class Names {
     /** A random password. */
     public static String password() {
         return unique("pw");
+    }
+
+    /** A random secret or token: 48 hexadecimal digits (192 bits). */
+    public static String token() {
+        byte[] bytes = new byte[24];
+        RANDOM.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
     }
 }

@@ -1,5 +1,6 @@
 package dev.byob.it.harness;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +30,7 @@ public final class Readiness {
      */
     public static void await(String what, Duration timeout, Probe probe, List<ManagedProcess> processes) {
         Deadline deadline = Deadline.after(timeout);
-        List<java.nio.file.Path> logs = new ArrayList<>();
+        List<Path> logs = new ArrayList<>();
         processes.forEach(process -> logs.add(process.log()));
         Exception lastFailure = null;
         while (true) {
