@@ -163,6 +163,28 @@ class DecodeErrorsTest {
     }
 
     @Test
+    void decode_badNetworkPart_invalidFormatAtThatPart() {
+        assertError(Code.INVALID_FORMAT, "/network/protocol",
+                decodeError(MessageType.HEARTBEAT, set(HEARTBEAT, "/network/protocol", TextNode.valueOf("IRC"))));
+        assertError(Code.INVALID_FORMAT, "/network/id",
+                decodeError(MessageType.HEARTBEAT, set(HEARTBEAT, "/network/id", TextNode.valueOf("irc example"))));
+    }
+
+    @Test
+    void decode_badNonceDigest_invalidFormatAtDigest() {
+        assertError(Code.INVALID_FORMAT, "/matrix_nonce_sha256",
+                decodeError(MessageType.ANSWER, set(ANSWER, "/matrix_nonce_sha256", TextNode.valueOf("abc"))));
+        assertError(Code.INVALID_FORMAT, "/remote_nonce_sha256",
+                decodeError(MessageType.ANSWER, set(ANSWER, "/remote_nonce_sha256", TextNode.valueOf("!".repeat(43)))));
+    }
+
+    @Test
+    void decode_fillSeqNotAscending_invalidFormatAtLaterEntry() {
+        assertError(Code.INVALID_FORMAT, "/filled_in/1/fill_seq",
+                decodeError(MessageType.LEASE, set(LEASE, "/filled_in/1/fill_seq", IntNode.valueOf(3))));
+    }
+
+    @Test
     void decode_heartbeatIntervalOverLease_invalidFormatAtLease() {
         assertError(Code.INVALID_FORMAT, "/lease",
                 decodeError(MessageType.ACCEPT, set(ACCEPT, "/lease/heartbeat_interval_ms", IntNode.valueOf(90_001))));
