@@ -71,6 +71,21 @@ class IrcAccountProofTest {
         assertFalse(RFC1459.sameAccount(new RemoteAccount("alice"), null));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"\u212Aelly", "\u212AELLY"})
+    void sameAccount_nonAsciiThatLowerCasesToAscii_false(String reported) {
+        // IRC case mappings fold ASCII only: U+212A KELVIN SIGN is not the letter K.
+        for (CaseMapping mapping : CaseMapping.values()) {
+            assertFalse(new IrcAccountProof(mapping).sameAccount(new RemoteAccount("kelly"), reported), mapping.name());
+        }
+    }
+
+    @Test
+    void sameAccount_nonAsciiLetters_comparedExactly() {
+        assertTrue(RFC1459.sameAccount(new RemoteAccount("älice"), "äLICE"));
+        assertFalse(RFC1459.sameAccount(new RemoteAccount("älice"), "Älice"));
+    }
+
     @Test
     void fromIsupport_knownAndUnknownValues() {
         assertEquals(CaseMapping.ASCII, CaseMapping.fromIsupport("ascii"));
