@@ -32,7 +32,7 @@ class MessageCodecTest {
     }
 
     @Test
-    void samples_coverEveryMessageType() {
+    void samples_allMessageTypes_covered() {
         Set<MessageType> covered = samples().map(ByobMessage::type).collect(Collectors.toSet());
         assertEquals(EnumSet.allOf(MessageType.class), covered);
     }

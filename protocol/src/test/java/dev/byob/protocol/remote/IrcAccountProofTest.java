@@ -19,7 +19,7 @@ class IrcAccountProofTest {
     private static final IrcAccountProof RFC1459 = new IrcAccountProof(CaseMapping.RFC1459);
 
     @Test
-    void name_isIrcAccountPrivmsg() {
+    void name_ircMethod_isIrcAccountPrivmsg() {
         assertEquals("irc.account_privmsg", RFC1459.name());
     }
 
@@ -56,7 +56,7 @@ class IrcAccountProofTest {
         "alice~ ALICE^ false true false",
         "alice bob false false false",
         "alice alice2 false false false"})
-    void sameAccount_byCaseMapping(String claimed, String reported, boolean ascii, boolean rfc1459, boolean strict) {
+    void sameAccount_eachCaseMapping_foldsItsCharacters(String claimed, String reported, boolean ascii, boolean rfc1459, boolean strict) {
         RemoteAccount account = new RemoteAccount(claimed);
         assertEquals(ascii, new IrcAccountProof(CaseMapping.ASCII).sameAccount(account, reported), "ascii");
         assertEquals(rfc1459, RFC1459.sameAccount(account, reported), "rfc1459");
@@ -87,12 +87,12 @@ class IrcAccountProofTest {
     }
 
     @Test
-    void fromIsupport_knownAndUnknownValues() {
+    void fromIsupport_anyValue_knownMappingElseRfc1459() {
         assertEquals(CaseMapping.ASCII, CaseMapping.fromIsupport("ascii"));
         assertEquals(CaseMapping.ASCII, CaseMapping.fromIsupport("ASCII"));
         assertEquals(CaseMapping.STRICT_RFC1459, CaseMapping.fromIsupport("strict-rfc1459"));
         assertEquals(CaseMapping.RFC1459, CaseMapping.fromIsupport("rfc1459"));
-        assertTrue(CaseMapping.fromIsupport("rfc8265") == CaseMapping.RFC1459);
+        assertEquals(CaseMapping.RFC1459, CaseMapping.fromIsupport("rfc8265"));
         assertEquals(CaseMapping.RFC1459, CaseMapping.fromIsupport(null));
     }
 }

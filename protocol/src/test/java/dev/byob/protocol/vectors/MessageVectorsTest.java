@@ -112,7 +112,7 @@ class MessageVectorsTest {
     }
 
     @Test
-    void validVectors_coverEveryMessageType() {
+    void validVectors_allMessageTypes_covered() {
         Set<MessageType> covered = EnumSet.noneOf(MessageType.class);
         VALID.forEach(v -> covered.add(type(v)));
         assertEquals(EnumSet.allOf(MessageType.class), covered);

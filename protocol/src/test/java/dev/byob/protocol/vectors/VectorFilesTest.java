@@ -20,7 +20,7 @@ class VectorFilesTest {
     }
 
     @Test
-    void committedFiles_prettyPrintedWithFinalNewline() {
+    void committedFiles_anyFile_prettyPrintedWithFinalNewline() {
         for (String name : VectorGenerator.generate().keySet()) {
             String text = VectorFiles.text(name);
             assertTrue(text.startsWith("{\n  \"description\": "), name);
