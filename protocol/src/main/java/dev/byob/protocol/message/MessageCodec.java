@@ -236,8 +236,8 @@ public final class MessageCodec {
                     openid = Optional.of(token.get().build(() -> new Answer.OpenIdToken(access, server)));
                 }
                 String rMethod = r.object("remote_proof").string("method", 1, 64);
-                String mHash = r.string("matrix_nonce_sha256", 43, 43);
-                String rHash = r.string("remote_nonce_sha256", 43, 43);
+                String mHash = r.parsed("matrix_nonce_sha256", MessageCodec::sha256);
+                String rHash = r.parsed("remote_nonce_sha256", MessageCodec::sha256);
                 Answer.MatrixEvidence evidence = new Answer.MatrixEvidence(mMethod, eventId, roomId, openid);
                 return r.build(() -> new Answer(txnId, hbBot, user, network, account, evidence,
                         new Answer.RemoteEvidence(rMethod), mHash, rHash));
@@ -272,7 +272,12 @@ public final class MessageCodec {
                 long leaseMs = r.integer("lease_ms", 1_000, 86_400_000L);
                 List<Lease.FillIn> filled = new ArrayList<>();
                 for (ContentReader f : r.objects("filled_in", Lease.MAX_FILLED_IN)) {
-                    filled.add(fillIn(f));
+                    Lease.FillIn entry = fillIn(f);
+                    if (!filled.isEmpty() && entry.fillSeq() <= filled.get(filled.size() - 1).fillSeq()) {
+                        throw new DecodeException(Code.INVALID_FORMAT, f.pointer("fill_seq"),
+                                "filled_in is in ascending fill_seq order");
+                    }
+                    filled.add(entry);
                 }
                 boolean more = r.bool("more");
                 return r.build(() -> new Lease(txnId, user, network, epoch, seq, leaseMs, filled, more));
@@ -308,11 +313,18 @@ public final class MessageCodec {
         return f.build(() -> new Lease.FillIn(seq, direction, event, msgid, room, sentAt));
     }
 
+    private static String sha256(String digest) {
+        Limits.sha256(digest, "digest");
+        return digest;
+    }
+
     private static Network network(ContentReader r) throws DecodeException {
         ContentReader n = r.object("network");
         String protocol = n.string("protocol", 1, 32);
+        ContentReader.parse(protocol, n.pointer("protocol"), Network::checkProtocol);
         String id = n.string("id", 1, 64);
-        return ContentReader.parse(protocol + "/" + id, r.pointer("network"), s -> new Network(protocol, id));
+        ContentReader.parse(id, n.pointer("id"), Network::checkId);
+        return new Network(protocol, id);
     }
 
     /** Rejects content whose canonical form exceeds the limit, or that has no canonical form. */

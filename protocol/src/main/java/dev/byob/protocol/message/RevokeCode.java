@@ -21,8 +21,10 @@ public record RevokeCode(String value) {
         }
     }
 
-    private static RevokeCode known(String suffix) {
-        return new RevokeCode(MessageType.PREFIX + suffix);
+    // Unlike cancel codes, revoke codes are not namespaced: the wire carries "released", not
+    // "org.matrix.msc3647.released".
+    private static RevokeCode known(String name) {
+        return new RevokeCode(name);
     }
 
     @Override

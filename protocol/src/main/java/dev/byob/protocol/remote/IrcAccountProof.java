@@ -3,7 +3,6 @@ package dev.byob.protocol.remote;
 import dev.byob.protocol.id.Nonce;
 import dev.byob.protocol.id.RemoteAccount;
 import dev.byob.protocol.message.ProofMethods;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -39,13 +38,27 @@ public final class IrcAccountProof implements RemoteProofMethod {
             return RFC1459;
         }
 
+        // IRC case mappings fold ASCII only. A Unicode lower-casing would also fold other code points,
+        // some of them onto ASCII letters (U+212A KELVIN SIGN becomes 'k'), and so let one account
+        // pass for another.
         String fold(String s) {
-            String lower = s.toLowerCase(Locale.ROOT);
-            if (this == ASCII) {
-                return lower;
+            StringBuilder out = new StringBuilder(s.length());
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c >= 'A' && c <= 'Z') {
+                    c = (char) (c + ('a' - 'A'));
+                } else if (this != ASCII) {
+                    switch (c) {
+                        case '[': c = '{'; break;
+                        case ']': c = '}'; break;
+                        case '\\': c = '|'; break;
+                        case '~': c = this == RFC1459 ? '^' : c; break;
+                        default: break;
+                    }
+                }
+                out.append(c);
             }
-            lower = lower.replace('[', '{').replace(']', '}').replace('\\', '|');
-            return this == RFC1459 ? lower.replace('~', '^') : lower;
+            return out.toString();
         }
     }
 
