@@ -11,10 +11,10 @@ public record Accept(TxnId txnId, long epoch, long establishedAt, LeaseTerms lea
 
     /** How long a lease lasts and how often the visiting bridge should renew it. */
     public record LeaseTerms(long leaseMs, long heartbeatIntervalMs) {
-        /** Validates the lease: 1 s to 24 h, heartbeats no less often than the lease lasts. */
+        /** Validates the lease: 1 s to 24 h, with heartbeats more often than the lease lasts. */
         public LeaseTerms {
             Limits.range(leaseMs, 1_000, 86_400_000L, "lease_ms");
-            Limits.range(heartbeatIntervalMs, 1_000, leaseMs, "heartbeat_interval_ms");
+            Limits.range(heartbeatIntervalMs, 1_000, leaseMs - 1, "heartbeat_interval_ms");
         }
     }
 

@@ -48,7 +48,9 @@ final class ContentReader {
             throw new DecodeException(Code.WRONG_TYPE, at, "must be a string");
         }
         String text = value.textValue();
-        if (text.length() < min || text.length() > max) {
+        // Lengths are in code points, as in the specification, not UTF-16 units.
+        int length = text.codePointCount(0, text.length());
+        if (length < min || length > max) {
             throw new DecodeException(Code.OUT_OF_RANGE, at, "must be " + min + " to " + max + " characters");
         }
         return text;

@@ -247,7 +247,7 @@ public final class MessageCodec {
                 long established = r.integer("established_at", 0, Limits.MAX_SAFE_INTEGER);
                 ContentReader lease = r.object("lease");
                 long leaseMs = lease.integer("lease_ms", 1_000, 86_400_000L);
-                long interval = lease.integer("heartbeat_interval_ms", 1_000, 86_400_000L);
+                long interval = lease.integer("heartbeat_interval_ms", 1_000, leaseMs - 1);
                 Accept.LeaseTerms terms = lease.build(() -> new Accept.LeaseTerms(leaseMs, interval));
                 return r.build(() -> new Accept(txnId, epoch, established, terms));
             }

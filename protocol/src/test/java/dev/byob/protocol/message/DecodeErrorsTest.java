@@ -185,8 +185,8 @@ class DecodeErrorsTest {
     }
 
     @Test
-    void decode_heartbeatIntervalOverLease_invalidFormatAtLease() {
-        assertError(Code.INVALID_FORMAT, "/lease",
+    void decode_heartbeatIntervalOverLease_outOfRangeAtTheInterval() {
+        assertError(Code.OUT_OF_RANGE, "/lease/heartbeat_interval_ms",
                 decodeError(MessageType.ACCEPT, set(ACCEPT, "/lease/heartbeat_interval_ms", IntNode.valueOf(90_001))));
     }
 

@@ -759,6 +759,10 @@ public final class VectorGenerator {
         v.decode("accept: negative epoch", t, set(b, "/epoch", num(-3)), "out_of_range", "/epoch");
         v.decode("accept: negative established_at", t, set(b, "/established_at", num(-1)), "out_of_range", "/established_at");
         v.decode("accept: lease_ms 0", t, set(b, "/lease/lease_ms", num(0)), "out_of_range", "/lease/lease_ms");
+        v.decode("accept: heartbeat interval as long as the lease", t,
+                set(b, "/lease/heartbeat_interval_ms", num(90000)), "out_of_range", "/lease/heartbeat_interval_ms");
+        v.decode("accept: lease_ms over a day", t, set(b, "/lease/lease_ms", num(86_400_001L)), "out_of_range",
+                "/lease/lease_ms");
     }
 
     private static void cancelCases(Invalid v, ObjectNode b) {
