@@ -10,6 +10,7 @@ import dev.byob.protocol.hosting.HostingInput;
 import dev.byob.protocol.hosting.HostingOutput;
 import dev.byob.protocol.hosting.HostingPolicy;
 import dev.byob.protocol.hosting.InMemoryFillInLog;
+import dev.byob.protocol.id.EventId;
 import dev.byob.protocol.id.Network;
 import dev.byob.protocol.id.RemoteAccount;
 import dev.byob.protocol.id.RoomId;
@@ -77,10 +78,12 @@ class EmbeddingExampleTest {
                             send.content()), now);
                 } else if (out instanceof VisitingOutput.MakeMatrixProof) {   // sent as alice, seen by the HB
                     var proof = (VisitingOutput.MakeMatrixProof) out;
-                    replies = hb.handle(new HostingInput.MatrixProofSeen(proof.method(), alice, Optional.empty(),
-                            Optional.empty(), true, false, proof.content()), now);
+                    RoomId aliceDm = RoomId.parse("!alice-and-hb:home.example");
+                    EventId proofEvent = EventId.parse("$proof");
+                    replies = hb.handle(new HostingInput.MatrixProofSeen(proof.method(), alice, Optional.of(aliceDm),
+                            Optional.of(proofEvent), true, false, proof.content()), now);
                     toVb.add(new VisitingInput.MatrixProofMade(new Answer.MatrixEvidence(proof.method(),
-                            Optional.empty(), Optional.empty(), Optional.empty())));
+                            Optional.of(proofEvent), Optional.of(aliceDm), Optional.empty())));
                 } else if (out instanceof VisitingOutput.MakeRemoteProof) {   // PRIVMSG from alice's SASL login
                     var proof = (VisitingOutput.MakeRemoteProof) out;
                     replies = hb.handle(new HostingInput.RemoteMessageSeen(libera, "alice", Optional.of("alice"),

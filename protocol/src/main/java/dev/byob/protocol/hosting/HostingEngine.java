@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.byob.protocol.crypto.SignatureVerificationException;
 import dev.byob.protocol.id.Network;
 import dev.byob.protocol.id.Nonce;
+import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.id.TxnId;
 import dev.byob.protocol.id.UserId;
 import dev.byob.protocol.json.CanonicalJson;
@@ -120,6 +121,7 @@ public final class HostingEngine {
     private final TrustStore store;
     private final FillInLog fillInLog;
     private final Random random;
+    private final BridgedRooms rooms;
     private final Map<ExchangeKey, Exchange> exchanges = new LinkedHashMap<>();
     private final Map<ReplyKey, Reply> replies = new HashMap<>();
     private final Map<TrustKey, LeaseState> leases = new HashMap<>();
@@ -134,6 +136,16 @@ public final class HostingEngine {
      * @param random source of nonces: a {@link java.security.SecureRandom} outside simulations
      */
     public HostingEngine(HostingPolicy policy, TrustStore store, FillInLog fillInLog, Random random, Instant now) {
+        this(policy, store, fillInLog, BridgedRooms.NONE, random, now);
+    }
+
+    /**
+     * As {@link #HostingEngine(HostingPolicy, TrustStore, FillInLog, Random, Instant)}, with the rooms a
+     * {@code room_event} proof may be sent in.
+     */
+    public HostingEngine(HostingPolicy policy, TrustStore store, FillInLog fillInLog, BridgedRooms rooms,
+                         Random random, Instant now) {
+        this.rooms = Objects.requireNonNull(rooms, "rooms");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.store = Objects.requireNonNull(store, "store");
         this.fillInLog = Objects.requireNonNull(fillInLog, "fillInLog");
@@ -299,7 +311,11 @@ public final class HostingEngine {
             refuse(sender, txn, CancelCode.NOT_BRIDGED, "this bridge does not bridge " + r.network(), out);
             return;
         }
-        Optional<String> matrixMethod = r.matrixProofMethods().stream().filter(policy.matrixMethods()::contains).findFirst();
+        Optional<RoomId> proofRoom = rooms.roomWithUser(r.userId(), r.network());
+        Optional<String> matrixMethod = r.matrixProofMethods().stream()
+                .filter(policy.matrixMethods()::contains)
+                .filter(m -> !m.equals(ProofMethods.MATRIX_ROOM_EVENT) || proofRoom.isPresent())
+                .findFirst();
         if (matrixMethod.isEmpty()) {
             refuse(sender, txn, CancelCode.UNSUPPORTED_METHOD,
                     "no common Matrix proof method; this bridge accepts " + policy.matrixMethods(), out);
@@ -335,7 +351,8 @@ public final class HostingEngine {
         }
         Instant expiresAt = now.plus(policy.challengeTtl());
         Challenge challenge = new Challenge(r.txnId(),
-                new Challenge.MatrixChallenge(matrixMethod.get(), Nonce.random(random), Optional.empty()),
+                new Challenge.MatrixChallenge(matrixMethod.get(), Nonce.random(random),
+                        matrixMethod.get().equals(ProofMethods.MATRIX_ROOM_EVENT) ? proofRoom : Optional.empty()),
                 new Challenge.RemoteChallenge(remote.name(), Nonce.random(random), policy.remoteBots().get(r.network())),
                 expiresAt.toEpochMilli());
         ObjectNode challengeContent = MessageCodec.encode(challenge);
@@ -586,7 +603,7 @@ public final class HostingEngine {
             return;
         }
         boolean placed = method.equals(ProofMethods.MATRIX_DM) ? in.directWithBot()
-                : method.equals(ProofMethods.MATRIX_ROOM_EVENT) ? in.bridgedRoom()
+                : method.equals(ProofMethods.MATRIX_ROOM_EVENT) ? in.bridgedRoom() && in.room().equals(e.challenge.matrixProof().roomId())
                 : method.equals(ProofMethods.MATRIX_TO_DEVICE) && in.room().isEmpty();
         if (!placed) {
             fail(key, e, CancelCode.MATRIX_PROOF_FAILED, "the Matrix proof was sent in the wrong place for " + method, now, out);

@@ -28,12 +28,31 @@ public record Answer(
     /** Where the Matrix proof was made; {@code openid} only for the {@code openid} method. */
     public record MatrixEvidence(String method, Optional<EventId> eventId, Optional<RoomId> roomId,
                                  Optional<OpenIdToken> openid) {
-        /** Requires every part; absent ones are {@link Optional#empty()}. */
+        /** Requires what the method needs: dm the event and room, room_event the event, openid the token. */
         public MatrixEvidence {
             Objects.requireNonNull(method, "method");
             Objects.requireNonNull(eventId, "eventId");
             Objects.requireNonNull(roomId, "roomId");
             Objects.requireNonNull(openid, "openid");
+            String missing = missingFor(method, eventId.isPresent(), roomId.isPresent(), openid.isPresent());
+            if (missing != null) {
+                throw new IllegalArgumentException(missing + " is required for " + method);
+            }
+        }
+
+        /** The first field the method needs that is absent, or null: dm needs the proof event and its room,
+         *  room_event the event, openid the token; other methods nothing. */
+        static String missingFor(String method, boolean eventId, boolean roomId, boolean openid) {
+            switch (method) {
+                case ProofMethods.MATRIX_DM:
+                    return !eventId ? "event_id" : !roomId ? "room_id" : null;
+                case ProofMethods.MATRIX_ROOM_EVENT:
+                    return !eventId ? "event_id" : null;
+                case ProofMethods.MATRIX_OPENID:
+                    return !openid ? "openid" : null;
+                default:
+                    return null;
+            }
         }
     }
 

@@ -17,11 +17,18 @@ public record Challenge(TxnId txnId, MatrixChallenge matrixProof, RemoteChalleng
 
     /** What the user's Matrix account must do. {@code roomId} only for {@code room_event}: where to send it. */
     public record MatrixChallenge(String method, Nonce nonce, Optional<RoomId> roomId) {
-        /** Requires every part; {@code roomId} is empty unless the method is {@code room_event}. */
+        /** Requires every part; {@code roomId} is present exactly when the method is {@code room_event}. */
         public MatrixChallenge {
             Objects.requireNonNull(method, "method");
             Objects.requireNonNull(nonce, "nonce");
             Objects.requireNonNull(roomId, "roomId");
+            if (method.equals(ProofMethods.MATRIX_ROOM_EVENT) && roomId.isEmpty()) {
+                throw new IllegalArgumentException("room_id is required for room_event");
+            }
+            if (!method.equals(ProofMethods.MATRIX_ROOM_EVENT) && ProofMethods.MATRIX_ALL.contains(method)
+                    && roomId.isPresent()) {
+                throw new IllegalArgumentException("room_id is only for room_event");
+            }
         }
     }
 

@@ -206,6 +206,13 @@ public final class MessageCodec {
                 String mMethod = mp.string("method", 1, 64);
                 Nonce mNonce = mp.parsed("nonce", Nonce::new);
                 Optional<RoomId> room = mp.optionalParsed("room_id", RoomId::new);
+                if (mMethod.equals(ProofMethods.MATRIX_ROOM_EVENT) && room.isEmpty()) {
+                    throw new DecodeException(Code.MISSING_FIELD, mp.pointer("room_id"), "required for room_event");
+                }
+                if (!mMethod.equals(ProofMethods.MATRIX_ROOM_EVENT) && ProofMethods.MATRIX_ALL.contains(mMethod)
+                        && room.isPresent()) {
+                    throw new DecodeException(Code.INVALID_FORMAT, mp.pointer("room_id"), "only for room_event");
+                }
                 ContentReader rp = r.object("remote_proof");
                 String rMethod = rp.string("method", 1, 64);
                 Nonce rNonce = rp.parsed("nonce", Nonce::new);
@@ -234,6 +241,11 @@ public final class MessageCodec {
                     String access = token.get().string("access_token", 1, 1024);
                     String server = token.get().string("matrix_server_name", 1, MAX_ID);
                     openid = Optional.of(token.get().build(() -> new Answer.OpenIdToken(access, server)));
+                }
+                String missing = Answer.MatrixEvidence.missingFor(mMethod, eventId.isPresent(), roomId.isPresent(),
+                        openid.isPresent());
+                if (missing != null) {
+                    throw new DecodeException(Code.MISSING_FIELD, mp.pointer(missing), "required for " + mMethod);
                 }
                 String rMethod = r.object("remote_proof").string("method", 1, 64);
                 String mHash = r.parsed("matrix_nonce_sha256", MessageCodec::sha256);

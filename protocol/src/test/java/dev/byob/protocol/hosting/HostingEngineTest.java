@@ -142,16 +142,42 @@ class HostingEngineTest {
 
     @Test
     void request_valid_challengesWithTheFirstCommonMethodAndFreshNonces() {
+        RoomId bridged = RoomId.parse("!libera-room:hosting.example");
+        hb = new HostingEngine(Fixtures.hbPolicy(), store, fillInLog, (user, network) -> Optional.of(bridged),
+                new Random(3), T0);
         Request r = request(VB_BOT, VB_KEY, List.of("carrier-pigeon", ProofMethods.MATRIX_ROOM_EVENT, ProofMethods.MATRIX_DM));
         List<HostingOutput> out = send(VB_BOT, VB_KEY, r, T0);
         Challenge c = (Challenge) sent(out, MessageType.CHALLENGE);
         assertEquals(ProofMethods.MATRIX_ROOM_EVENT, c.matrixProof().method());
+        assertEquals(Optional.of(bridged), c.matrixProof().roomId());
         assertEquals(ProofMethods.IRC_ACCOUNT_PRIVMSG, c.remoteProof().method());
         assertEquals(IRC_BOT, c.remoteProof().target());
         assertEquals(T0.plus(Duration.ofMinutes(10)).toEpochMilli(), c.expiresAt());
         assertFalse(c.matrixProof().nonce().equals(c.remoteProof().nonce()));
         assertEquals(VB_BOT, first(out, HostingOutput.Send.class).to());
         assertEquals(1, hb.inFlight());
+    }
+
+    @Test
+    void request_roomEventWithoutABridgedRoomOfTheUser_fallsBackToTheNextMethod() {
+        Request r = request(VB_BOT, VB_KEY, List.of(ProofMethods.MATRIX_ROOM_EVENT, ProofMethods.MATRIX_DM));
+        Challenge c = (Challenge) sent(send(VB_BOT, VB_KEY, r, T0), MessageType.CHALLENGE);
+        assertEquals(ProofMethods.MATRIX_DM, c.matrixProof().method());
+        assertEquals(Optional.empty(), c.matrixProof().roomId());
+    }
+
+    @Test
+    void matrixProof_roomEventInAnotherBridgedRoom_failsMatrixProof() {
+        RoomId bridged = RoomId.parse("!libera-room:hosting.example");
+        hb = new HostingEngine(Fixtures.hbPolicy(), store, fillInLog, (user, network) -> Optional.of(bridged),
+                new Random(3), T0);
+        Request r = request(VB_BOT, VB_KEY, List.of(ProofMethods.MATRIX_ROOM_EVENT));
+        Challenge c = challenged(r, VB_BOT, VB_KEY);
+        MatrixProof p = new MatrixProof(r.txnId(), HB, c.matrixProof().nonce());
+        List<HostingOutput> out = hb.handle(new HostingInput.MatrixProofSeen(ProofMethods.MATRIX_ROOM_EVENT, USER,
+                Optional.of(RoomId.parse("!other:hosting.example")), Optional.empty(), false, true,
+                MessageCodec.encode(p)), T0);
+        assertEquals(CancelCode.MATRIX_PROOF_FAILED, cancelled(out));
     }
 
     @Test
@@ -374,7 +400,7 @@ class HostingEngineTest {
         Answer a = answer(r, c);
         send(VB_BOT, VB_KEY, a, T0);
         Answer b = new Answer(a.txnId(), a.hbBot(), a.userId(), a.network(), a.remoteAccount(),
-                new Answer.MatrixEvidence(ProofMethods.MATRIX_DM, Optional.of(EventId.parse("$other")), Optional.empty(),
+                new Answer.MatrixEvidence(ProofMethods.MATRIX_DM, Optional.of(EventId.parse("$other")), Optional.of(USER_DM),
                         Optional.empty()), a.remoteProof(), a.matrixNonceSha256(), a.remoteNonceSha256());
         assertEquals(CancelCode.REPLAYED, cancelled(send(VB_BOT, VB_KEY, b, T0)));
     }

@@ -696,6 +696,10 @@ public final class VectorGenerator {
             v.decode("challenge: missing " + field, t, remove(b, field), "missing_field", field);
         }
         v.decode("challenge: matrix_proof as an array", t, set(b, "/matrix_proof", NODES.arrayNode()), "wrong_type", "/matrix_proof");
+        v.decode("challenge: room_event without room_id", t, set(b, "/matrix_proof/method", txt("room_event")),
+                "missing_field", "/matrix_proof/room_id");
+        v.decode("challenge: room_id with the dm method", t,
+                set(b, "/matrix_proof/room_id", txt("!room:hosting.example")), "invalid_format", "/matrix_proof/room_id");
         v.decode("challenge: expires_at as a string", t, set(b, "/expires_at", txt("1767226200000")), "wrong_type", "/expires_at");
         v.decode("challenge: expires_at as a float", t, set(b, "/expires_at", DoubleNode.valueOf(1.5)),
                 "wrong_type", "/expires_at");
@@ -725,6 +729,12 @@ public final class VectorGenerator {
                 "/matrix_proof/method", "/remote_proof", "/remote_proof/method", "/matrix_nonce_sha256", "/remote_nonce_sha256")) {
             v.decode("answer: missing " + field, t, remove(b, field), "missing_field", field);
         }
+        v.decode("answer: dm evidence without the proof event", t, remove(b, "/matrix_proof/event_id"), "missing_field",
+                "/matrix_proof/event_id");
+        v.decode("answer: dm evidence without the proof room", t, remove(b, "/matrix_proof/room_id"), "missing_field",
+                "/matrix_proof/room_id");
+        v.decode("answer: openid evidence without a token", t, remove(openIdAnswer(), "/matrix_proof/openid"),
+                "missing_field", "/matrix_proof/openid");
         v.decode("answer: missing /matrix_proof/openid/access_token", t, remove(openIdAnswer(), "/matrix_proof/openid/access_token"),
                 "missing_field", "/matrix_proof/openid/access_token");
         v.decode("answer: remote_proof as an array", t, set(b, "/remote_proof", NODES.arrayNode()), "wrong_type", "/remote_proof");
