@@ -39,7 +39,8 @@ public final class IrcAccountProof implements RemoteProofMethod {
             return RFC1459;
         }
 
-        String fold(String s) {
+        /** {@code s} folded to this mapping's lower case, for comparing nicks, channels and accounts. */
+        public String fold(String s) {
             String lower = s.toLowerCase(Locale.ROOT);
             if (this == ASCII) {
                 return lower;
