@@ -206,7 +206,7 @@ final class IrcSessionHandler extends ChannelInboundHandlerAdapter {
         if (failure == null && !quitRequested) {
             failure = failed;
         }
-        LOG.info("closing the IRC connection as {}: {} ({})", session == null ? config.nick() : session.nick(),
+        LOG.debug("closing the IRC connection as {}: {} ({})", session == null ? config.nick() : session.nick(),
                 failed.detail(), failed.reason());
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ctx.close());
     }
