@@ -234,7 +234,7 @@ public final class IrcConnection implements AutoCloseable {
             finish(null, "closed", true);
         } else if (ch != null) {
             ch.eventLoop().execute(() -> {
-                if (ch.isActive()) {
+                if (ch.isActive() && h.session() != null) {
                     h.quit(reason);
                 } else {
                     ch.close();

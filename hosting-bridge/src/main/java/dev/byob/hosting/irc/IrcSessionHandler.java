@@ -92,6 +92,10 @@ final class IrcSessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
+        if (quitRequested) {
+            ctx.close();
+            return;
+        }
         Scheduler onLoop = (delay, task) -> scheduler.schedule(delay, () -> ctx.executor().execute(task));
         limiter = new RateLimitedSender<>(settings.burst(), settings.interval(), clock, onLoop, this::write,
                 settings.maxQueued());
@@ -147,7 +151,7 @@ final class IrcSessionHandler extends ChannelInboundHandlerAdapter {
     void quit(String reason) {
         quitRequested = true;
         if (session == null || ctx == null) {
-            return;
+            return; // not active yet: channelActive closes instead of registering
         }
         Transition<IrcSession, IrcOutput> t = session.quit(reason);
         session = t.state();

@@ -341,6 +341,18 @@ class IrcSessionHandlerTest {
     }
 
     @Test
+    void quit_beforeActive_closesInsteadOfRegistering() {
+        handler = new IrcSessionHandler(IrcSessionConfig.of("bot"), recorder, time, time,
+                new IrcSessionHandler.Settings(Duration.ofSeconds(60), 5, Duration.ofSeconds(1), 10));
+        handler.quit("changed my mind");
+        EmbeddedChannel ch = new EmbeddedChannel(new IrcCodec(), handler);
+
+        assertEquals(List.of(), sent(ch));
+        assertFalse(ch.isOpen());
+        assertEquals(List.of(Optional.empty()), recorder.closed);
+    }
+
+    @Test
     void codec_overlongOutgoingLine_failsWrite() {
         EmbeddedChannel ch = registered(IrcSessionConfig.of("bot"), 100);
 
