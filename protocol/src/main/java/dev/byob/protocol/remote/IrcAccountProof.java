@@ -41,7 +41,8 @@ public final class IrcAccountProof implements RemoteProofMethod {
         // IRC case mappings fold ASCII only. A Unicode lower-casing would also fold other code points,
         // some of them onto ASCII letters (U+212A KELVIN SIGN becomes 'k'), and so let one account
         // pass for another.
-        String fold(String s) {
+        /** {@code s} folded to this mapping's lower case, for comparing nicks, channels and accounts. */
+        public String fold(String s) {
             StringBuilder out = new StringBuilder(s.length());
             for (int i = 0; i < s.length(); i++) {
                 char c = s.charAt(i);
