@@ -9,6 +9,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -165,6 +166,13 @@ public final class AppserviceServer implements AutoCloseable {
             } catch (InterruptedException e) {
                 intake.shutdownNow();
                 Thread.currentThread().interrupt();
+            }
+        }
+        if (ioGroup != null) {
+            // The answers of the transactions just finished were queued on the event loops: let them be written
+            // before the loops close their connections.
+            for (EventExecutor loop : ioGroup) {
+                loop.submit(() -> { }).awaitUninterruptibly(5, TimeUnit.SECONDS);
             }
         }
         for (EventLoopGroup group : new EventLoopGroup[] {acceptGroup, ioGroup}) {
