@@ -1,0 +1,38 @@
+package dev.byob.hosting.config;
+
+import dev.byob.protocol.message.Accept;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the bridge accepts from visiting bridges and its limits, as in
+ * {@link dev.byob.protocol.hosting.HostingPolicy}.
+ *
+ * @param matrixProofMethods the Matrix proof methods accepted, in order of preference; always with {@code dm}
+ * @param lease how long a lease lasts
+ * @param heartbeatInterval how often a visiting bridge should renew it
+ * @param challengeTtl how long a challenge stays valid
+ * @param requestsPerVb requests one visiting bridge's bot may make per {@code rateWindow}
+ * @param requestsPerUser requests for one user per {@code rateWindow}
+ * @param rateWindow the window of both request limits
+ * @param maxInFlight exchanges in flight at once, over all users
+ * @param maxInFlightPerUser exchanges in flight at once for one user
+ */
+public record ByobPolicyConfig(List<String> matrixProofMethods, Duration lease, Duration heartbeatInterval,
+                               Duration challengeTtl, int requestsPerVb, int requestsPerUser, Duration rateWindow,
+                               int maxInFlight, int maxInFlightPerUser) {
+    /** Copies the list and checks the fields are present. */
+    public ByobPolicyConfig {
+        matrixProofMethods = List.copyOf(matrixProofMethods);
+        Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+        Objects.requireNonNull(challengeTtl, "challengeTtl");
+        Objects.requireNonNull(rateWindow, "rateWindow");
+    }
+
+    /** The lease terms granted with trust. */
+    public Accept.LeaseTerms leaseTerms() {
+        return new Accept.LeaseTerms(lease.toMillis(), heartbeatInterval.toMillis());
+    }
+}
