@@ -74,6 +74,8 @@ class SimulateCommandTest {
             case LEASE_LAPSE:
                 assertTrue(r.out().contains("lease lapsed: fills in"));
                 assertTrue(r.out().contains("will not relay to_remote $msg"), r.out());
+                assertTrue(r.out().contains("Every message reached IRC exactly once"), r.out());
+                assertFalse(r.out().contains("NOT exactly once"), r.out());
                 break;
             case WRONG_ACCOUNT:
                 assertTrue(r.out().contains("org.matrix.msc3647.remote_proof_failed"));

@@ -65,6 +65,10 @@ public final class Simulation {
         boolean online = true;
         long fillAck;
         Instant wake;
+        /** The user's messages this VB saw while it could not relay them, in order. */
+        final List<EventId> backlog = new ArrayList<>();
+        /** Messages the HB reported as filled in: never relayed by this VB. */
+        final java.util.Set<String> filled = new java.util.HashSet<>();
 
         Vb(String name, UserId bot, String keyVersion, String ircAccount) {
             this.name = name;
@@ -91,6 +95,8 @@ public final class Simulation {
     private final HostingEngine hb;
     private final List<Vb> vbs = new ArrayList<>();
     private final List<String> skipped = new ArrayList<>();
+    /** How many times each of the user's messages reached IRC: exactly once is the point. */
+    private final Map<String, Integer> deliveries = new java.util.LinkedHashMap<>();
     private long seq;
     private long eventIds;
     private Instant hbWake;
@@ -148,11 +154,15 @@ public final class Simulation {
                 break;
             case LEASE_LAPSE:
                 at(Duration.ZERO, () -> stepVb(first, new VisitingInput.Start()));
+                at(Duration.ofSeconds(3), () -> userWrites("hello from my own bridge"));
                 at(Duration.ofSeconds(5), () -> {
                     first.online = false;
                     transcript.event(clock.elapsed(), "VB", "goes down (power cut)");
                 });
                 at(Duration.ofSeconds(120), () -> userWrites("hello, anyone?"));
+                at(Duration.ofSeconds(149), () -> userWrites("still there?"));
+                at(Duration.ofMillis(150_030), () -> userWrites("are you back?"));
+                at(Duration.ofSeconds(160), () -> userWrites("welcome back"));
                 at(Duration.ofSeconds(150), () -> {
                     first.online = true;
                     Optional<TrustReceipt> receipt = receiptOf(first);
@@ -176,6 +186,11 @@ public final class Simulation {
     /** Messages the returning visiting bridge was told not to relay again; for checks. */
     public List<String> skipped() {
         return List.copyOf(skipped);
+    }
+
+    /** For each message the user wrote, how many times it reached IRC. */
+    public Map<String, Integer> deliveries() {
+        return Map.copyOf(deliveries);
     }
 
     // ---- the event loop ----
@@ -265,8 +280,18 @@ public final class Simulation {
                 String what = f.direction().wire() + " " + f.matrixEventId().map(EventId::value).orElse("")
                         + f.remoteMsgid().orElse("");
                 skipped.add(what.trim());
+                f.matrixEventId().ifPresent(id -> vb.filled.add(id.value()));
                 transcript.event(clock.elapsed(), vb.name, "will not relay " + what.trim()
                         + ": the hosting bridge filled it in (fill_seq " + f.fillSeq() + ")");
+            }
+            if (!l.more()) {
+                List<EventId> backlog = new ArrayList<>(vb.backlog);
+                vb.backlog.clear();
+                for (EventId id : backlog) {
+                    if (!vb.filled.contains(id.value())) {
+                        vbRelays(vb, id, "from its backlog");
+                    }
+                }
             }
         } else if (o instanceof VisitingOutput.LeaseLapsed) {
             transcript.event(clock.elapsed(), vb.name, "lease ran out by its own clock: stops relaying");
@@ -332,26 +357,46 @@ public final class Simulation {
             transcript.event(clock.elapsed(), "HB", "refuses (" + r.code() + "): " + r.reason());
         } else if (o instanceof HostingOutput.Ignored) {
             transcript.event(clock.elapsed(), "HB", "ignored: " + ((HostingOutput.Ignored) o).reason());
+        } else if (o instanceof HostingOutput.Relay) {
+            HostingOutput.Relay r = (HostingOutput.Relay) o;
+            deliver(r.messageId());
+            transcript.message(clock.elapsed(), "HB", "#libera-room", "PRIVMSG", "<alice[m]> " + texts.get(r.messageId())
+                    + (r.fillSeq().isPresent() ? "  (filled in for the absent visiting bridge, fill_seq "
+                    + r.fillSeq().getAsLong() + ")" : ""));
         }
     }
 
-    /** The user writes on Matrix; whoever relays for them right now carries it to IRC. */
+    private final Map<String, String> texts = new java.util.HashMap<>();
+
+    private void deliver(String eventId) {
+        deliveries.merge(eventId, 1, Integer::sum);
+    }
+
+    /** The visiting bridge relays the user's message from alice's own IRC connection, tagged with its origin. */
+    private void vbRelays(Vb vb, EventId id, String why) {
+        deliver(id.value());
+        transcript.message(clock.elapsed(), vb.name, "#libera-room", "PRIVMSG",
+                "<alice> " + texts.get(id.value()) + "  (+byob.dev/origin=" + id + ", " + why + ")");
+        after(() -> hbInput(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, id.value())));
+    }
+
+    /** The user writes on Matrix; whoever relays for them right now carries it to IRC, once. */
     private void userWrites(String text) {
         EventId id = EventId.parse("$msg" + (++eventIds));
+        texts.put(id.value(), text);
         transcript.message(clock.elapsed(), "alice (Matrix)", "#room", "m.text", "\"" + text + "\" (" + id + ")");
-        HostingEngine.RelayMode mode = hb.relayMode(USER, NETWORK);
-        if (mode == HostingEngine.RelayMode.VISITING) {
-            transcript.event(clock.elapsed(), "HB", "leaves " + id + " to the visiting bridge");
-            return;
-        }
-        Optional<TrustRecord> record = hb.trusted(USER, NETWORK);
-        if (mode == HostingEngine.RelayMode.FILLING_IN && record.isPresent()) {
-            Lease.FillIn f = fillInLog.append(record.get().key(), record.get().epoch(), Lease.Direction.TO_REMOTE,
-                    Optional.of(id), Optional.empty(), Optional.of(RoomId.parse("!room:hosting.example")), clock.now());
-            transcript.message(clock.elapsed(), "HB", "#libera-room", "PRIVMSG", "<alice[m]> " + text
-                    + "  (filled in for the absent visiting bridge, fill_seq " + f.fillSeq() + ")");
-        } else {
-            transcript.message(clock.elapsed(), "HB", "#libera-room", "PRIVMSG", "<alice[m]> " + text);
+        // Both bridges see the event: the HB through its appservice, the VB through alice's /sync.
+        hbInput(new HostingInput.UserMessageSeen(USER, NETWORK, Lease.Direction.TO_REMOTE, id.value(),
+                RoomId.parse("!room:hosting.example")));
+        for (Vb vb : vbs) {
+            if (!(vb.state instanceof VisitingState.Trusted)) {
+                continue;
+            }
+            if (vb.online && !((VisitingState.Trusted) vb.state).lapsed()) {
+                vbRelays(vb, id, "its lease is live");
+            } else {
+                vb.backlog.add(id); // seen in /sync when it can, relayed once its lease says what was filled in
+            }
         }
     }
 
@@ -374,6 +419,10 @@ public final class Simulation {
 
     private void summarise(List<TrustRecord> records) {
         transcript.text("");
+        if (!deliveries.isEmpty()) {
+            boolean once = deliveries.values().stream().allMatch(n -> n == 1);
+            transcript.text((once ? "Every message reached IRC exactly once: " : "NOT exactly once: ") + deliveries);
+        }
         if (records.isEmpty()) {
             transcript.text("No trust record: " + HB_BOT + " relays for " + USER + " as before.");
             return;

@@ -3,6 +3,7 @@ package dev.byob.protocol.hosting;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.byob.protocol.crypto.SignatureVerificationException;
+import dev.byob.protocol.id.EventId;
 import dev.byob.protocol.id.Network;
 import dev.byob.protocol.id.Nonce;
 import dev.byob.protocol.id.RoomId;
@@ -37,6 +38,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -111,11 +116,23 @@ public final class HostingEngine {
         byte[] lastCanonical;
         ObjectNode lastReply;
 
+        /** The user's messages observed while the VB relays, not yet observed relayed, in order. */
+        final LinkedHashMap<String, Pending> pending = new LinkedHashMap<>();
+
         LeaseState(TrustRecord record, Instant expiresAt) {
             this.record = record;
             this.expiresAt = expiresAt;
         }
     }
+
+    /** A user message waiting to be observed relayed by the visiting bridge. */
+    private record Pending(Lease.Direction direction, String messageId, RoomId room, Instant seenAt) {}
+
+    /** Messages of an ended record still pending: relayed by us at {@code relayAt} unless seen relayed first. */
+    private record Draining(TrustRecord record, List<Pending> messages, Instant relayAt) {}
+
+    /** How many recently observed relays are remembered to match messages observed after them. */
+    private static final int RECENT_RELAYS = 10_000;
 
     private final HostingPolicy policy;
     private final TrustStore store;
@@ -125,6 +142,8 @@ public final class HostingEngine {
     private final Map<ExchangeKey, Exchange> exchanges = new LinkedHashMap<>();
     private final Map<ReplyKey, Reply> replies = new HashMap<>();
     private final Map<TrustKey, LeaseState> leases = new HashMap<>();
+    private final List<Draining> draining = new ArrayList<>();
+    private final Map<Network, Set<String>> recentRelays = new HashMap<>();
     private final RateLimiter<UserId> perVb;
     private final RateLimiter<UserId> perUser;
 
@@ -183,7 +202,13 @@ public final class HostingEngine {
         for (LeaseState l : leases.values()) {
             if (!l.lapsed) {
                 next = earlier(next, l.expiresAt.plus(policy.fillInGrace()));
+                if (!l.pending.isEmpty()) {
+                    next = earlier(next, staleAt(l.pending.values().iterator().next()));
+                }
             }
+        }
+        for (Draining d : draining) {
+            next = earlier(next, d.relayAt());
         }
         return Optional.ofNullable(next);
     }
@@ -216,6 +241,10 @@ public final class HostingEngine {
         } else if (input instanceof HostingInput.OperatorRevoke) {
             HostingInput.OperatorRevoke r = (HostingInput.OperatorRevoke) input;
             revoke(r.user(), r.network(), RevokeCode.OPERATOR, now, out);
+        } else if (input instanceof HostingInput.UserMessageSeen) {
+            userMessage((HostingInput.UserMessageSeen) input, now, out);
+        } else if (input instanceof HostingInput.RelaySeen) {
+            relaySeen((HostingInput.RelaySeen) input);
         } else if (input instanceof HostingInput.Tick) {
             tick(now, out);
         } else {
@@ -456,8 +485,9 @@ public final class HostingEngine {
                 }
                 Optional<TrustRecord> ended = store.revoke(record.key(), record.epoch(), RevokeCode.RELEASED, now);
                 if (ended.isPresent()) {
-                    leases.remove(record.key());
+                    endLease(leases.remove(record.key()), now);
                     out.add(new HostingOutput.StepBackIn(ended.get()));
+                    drain(now, out);
                 }
                 return;
             }
@@ -537,8 +567,10 @@ public final class HostingEngine {
             notInForce(sender, key, r.epoch(), r.txnId(), out);
             return;
         }
-        leases.remove(key);
+        // The VB stopped relaying before it asked to be released: its pending messages are ours at once.
+        endLease(leases.remove(key), now);
         out.add(new HostingOutput.StepBackIn(ended.get()));
+        drain(now, out);
         ObjectNode reply = MessageCodec.encode(new Revoked(r.txnId(), r.userId(), r.network(), r.epoch(),
                 RevokeCode.RELEASED, "released at the visiting bridge's request"));
         remember(new ReplyKey(sender, r.txnId(), MessageType.RELEASE), canonical, MessageType.REVOKED, reply, now);
@@ -677,7 +709,11 @@ public final class HostingEngine {
                     r.network(), old.epoch(), RevokeCode.SUPERSEDED,
                     "another visiting bridge (" + r.vb().bot() + ") logged in for this user")), txn));
         }
-        leases.put(record.key(), new LeaseState(record, now.plusMillis(policy.lease().leaseMs())));
+        LeaseState previous = leases.put(record.key(), new LeaseState(record, now.plusMillis(policy.lease().leaseMs())));
+        if (previous != null) {
+            // The old VB may relay until it reads revoked, at the latest until its lease runs out.
+            endLease(previous, previous.expiresAt.plus(policy.fillInGrace()));
+        }
         out.add(new HostingOutput.StepAside(record));
         ObjectNode accept = MessageCodec.encode(new Accept(r.txnId(), record.epoch(), now.toEpochMilli(), policy.lease()));
         remember(new ReplyKey(key.sender(), key.txnId(), MessageType.REQUEST), e.requestCanonical, MessageType.CHALLENGE,
@@ -713,6 +749,7 @@ public final class HostingEngine {
             if (ended.isEmpty()) {
                 continue;
             }
+            endLease(lease, lease.expiresAt.plus(policy.fillInGrace()));
             out.add(new HostingOutput.StepBackIn(ended.get()));
             TxnId txn = TxnId.random(random);
             out.add(send(lease.record.vb().bot(), MessageType.REVOKED, MessageCodec.encode(new Revoked(txn,
@@ -723,6 +760,100 @@ public final class HostingEngine {
                     + lease.record.vb().bot() + " no longer bridges you on " + key.network() + "; " + policy.hbBot()
                     + " relays for you again."));
         }
+    }
+
+    // ---- the user's messages: who relays each, observed ----
+
+    /** The trust record in force for the user behind a remote account the network reported, if any. */
+    public Optional<TrustRecord> trustedByAccount(Network network, String reportedAccount) {
+        RemoteProofMethod method = policy.remoteMethods().get(network);
+        if (method == null || reportedAccount == null) {
+            return Optional.empty();
+        }
+        for (LeaseState lease : leases.values()) {
+            if (lease.record.key().network().equals(network)
+                    && method.sameAccount(lease.record.remoteAccount(), reportedAccount)) {
+                return Optional.of(lease.record);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void userMessage(HostingInput.UserMessageSeen in, Instant now, List<HostingOutput> out) {
+        LeaseState lease = leases.get(new TrustKey(policy.hbBot(), in.user(), in.network()));
+        if (lease == null) {
+            out.add(new HostingOutput.Relay(in.user(), in.network(), in.direction(), in.messageId(), in.room(),
+                    OptionalLong.empty()));
+            return;
+        }
+        Set<String> recent = recentRelays.get(in.network());
+        if (recent != null && recent.remove(relayKey(in.direction(), in.messageId()))) {
+            return; // the VB's relay was observed before the message itself
+        }
+        Pending p = new Pending(in.direction(), in.messageId(), in.room(), now);
+        if (lease.lapsed) {
+            fillIn(lease, p, now, out);
+        } else {
+            lease.pending.put(relayKey(in.direction(), in.messageId()), p);
+        }
+    }
+
+    private void relaySeen(HostingInput.RelaySeen in) {
+        String key = relayKey(in.direction(), in.messageId());
+        for (LeaseState lease : leases.values()) {
+            if (lease.record.key().network().equals(in.network()) && lease.pending.remove(key) != null) {
+                return;
+            }
+        }
+        for (Draining d : draining) {
+            if (d.record().key().network().equals(in.network())
+                    && d.messages().removeIf(p -> relayKey(p.direction(), p.messageId()).equals(key))) {
+                return;
+            }
+        }
+        Set<String> recent = recentRelays.computeIfAbsent(in.network(), n -> new LinkedHashSet<>());
+        recent.add(key);
+        if (recent.size() > RECENT_RELAYS) {
+            recent.remove(recent.iterator().next());
+        }
+    }
+
+    private void fillIn(LeaseState lease, Pending p, Instant now, List<HostingOutput> out) {
+        boolean toRemote = p.direction() == Lease.Direction.TO_REMOTE;
+        Lease.FillIn entry = fillInLog.append(lease.record.key(), lease.record.epoch(), p.direction(),
+                toRemote ? Optional.of(EventId.parse(p.messageId())) : Optional.empty(),
+                toRemote ? Optional.empty() : Optional.of(p.messageId()), Optional.of(p.room()), now);
+        out.add(new HostingOutput.Relay(lease.record.key().userId(), lease.record.key().network(), p.direction(),
+                p.messageId(), p.room(), OptionalLong.of(entry.fillSeq())));
+    }
+
+    private void endLease(LeaseState lease, Instant relayAt) {
+        if (lease != null && !lease.pending.isEmpty()) {
+            draining.add(new Draining(lease.record, new ArrayList<>(lease.pending.values()), relayAt));
+        }
+    }
+
+    /** Relays what ended records left pending, once their VB can no longer be relaying it. */
+    private void drain(Instant now, List<HostingOutput> out) {
+        for (Iterator<Draining> it = draining.iterator(); it.hasNext(); ) {
+            Draining d = it.next();
+            if (now.isBefore(d.relayAt())) {
+                continue;
+            }
+            it.remove();
+            for (Pending p : d.messages()) {
+                out.add(new HostingOutput.Relay(d.record().key().userId(), d.record().key().network(), p.direction(),
+                        p.messageId(), p.room(), OptionalLong.empty()));
+            }
+        }
+    }
+
+    private Instant staleAt(Pending p) {
+        return p.seenAt().plusMillis(policy.lease().leaseMs());
+    }
+
+    private static String relayKey(Lease.Direction direction, String messageId) {
+        return direction.wire() + " " + messageId;
     }
 
     private void tick(Instant now, List<HostingOutput> out) {
@@ -752,8 +883,23 @@ public final class HostingEngine {
             if (!lease.lapsed && !now.isBefore(lease.expiresAt.plus(policy.fillInGrace()))) {
                 lease.lapsed = true;
                 out.add(new HostingOutput.FillInStarted(lease.record));
+                for (Pending p : lease.pending.values()) {
+                    fillIn(lease, p, now, out);
+                }
+                lease.pending.clear();
+            } else if (!lease.lapsed) {
+                // A live VB that has not relayed a message for a whole lease is not going to (T9).
+                for (Iterator<Pending> it = lease.pending.values().iterator(); it.hasNext(); ) {
+                    Pending p = it.next();
+                    if (now.isBefore(staleAt(p))) {
+                        break;
+                    }
+                    it.remove();
+                    fillIn(lease, p, now, out);
+                }
             }
         }
+        drain(now, out);
         replies.values().removeIf(r -> now.isAfter(r.keepUntil()));
         perVb.prune(now);
         perUser.prune(now);

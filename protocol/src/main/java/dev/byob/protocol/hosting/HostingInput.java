@@ -6,6 +6,7 @@ import dev.byob.protocol.id.Network;
 import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.id.TxnId;
 import dev.byob.protocol.id.UserId;
+import dev.byob.protocol.message.Lease;
 import java.util.Optional;
 
 /** What can happen to a hosting bridge, as far as byob is concerned. */
@@ -43,6 +44,30 @@ public sealed interface HostingInput {
 
     /** The hosting bridge's operator ends the trust for {@code user} (on {@code network}, or every network). */
     record OperatorRevoke(UserId user, Optional<Network> network) implements HostingInput {}
+
+    /**
+     * The user's own message, observed by the hosting bridge: an event the user sent in a bridged room
+     * ({@code TO_REMOTE}, {@code messageId} its event id) or a line from a connection logged in to the
+     * user's remote account ({@code TO_MATRIX}, {@code messageId} the network's message id; see
+     * {@link HostingEngine#trustedByAccount}). The engine answers with a {@link HostingOutput.Relay} when
+     * the hosting bridge is to relay it, now or later.
+     */
+    record UserMessageSeen(UserId user, Network network, Lease.Direction direction, String messageId, RoomId room)
+            implements HostingInput {
+        /** Validates: a {@code TO_REMOTE} message is named by its event id. */
+        public UserMessageSeen {
+            if (direction == Lease.Direction.TO_REMOTE) {
+                EventId.parse(messageId);
+            }
+        }
+    }
+
+    /**
+     * A relay of a user's message, observed: an IRC line tagged {@code +byob.dev/origin=<event id>}
+     * ({@code TO_REMOTE}), or a Matrix event whose {@code org.matrix.msc3647.source} names an IRC message
+     * id ({@code TO_MATRIX}). Whoever sent it, the message no longer needs relaying.
+     */
+    record RelaySeen(Network network, Lease.Direction direction, String messageId) implements HostingInput {}
 
     /** Time passed: challenge expiry and lease lapses are decided here. */
     record Tick() implements HostingInput {}

@@ -2,7 +2,11 @@ package dev.byob.protocol.hosting;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.byob.protocol.id.TxnId;
+import dev.byob.protocol.id.Network;
+import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.id.UserId;
+import dev.byob.protocol.message.Lease;
+import java.util.OptionalLong;
 import dev.byob.protocol.message.Answer;
 import dev.byob.protocol.message.CancelCode;
 import dev.byob.protocol.message.MessageType;
@@ -32,6 +36,14 @@ public sealed interface HostingOutput {
 
     /** The visiting bridge is back: stop filling in. */
     record FillInStopped(TrustRecord record) implements HostingOutput {}
+
+    /**
+     * Relay the user's message yourself, as for an unlinked user: to the remote network through the
+     * user's relayed connection ({@code TO_REMOTE}), or to Matrix as the user's ghost ({@code TO_MATRIX}).
+     * With a {@code fillSeq} it is a fill-in for an absent visiting bridge, already logged.
+     */
+    record Relay(UserId user, Network network, Lease.Direction direction, String messageId, RoomId room,
+                 OptionalLong fillSeq) implements HostingOutput {}
 
     /** Tell the user, in a DM from the hosting bridge's bot, what happened to their bridging. */
     record NotifyUser(UserId user, String text) implements HostingOutput {}

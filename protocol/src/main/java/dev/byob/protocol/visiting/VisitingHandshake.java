@@ -75,9 +75,11 @@ public final class VisitingHandshake {
     /**
      * The state after a restart with a persisted receipt: trusted but lapsed until the first lease reply,
      * with a heartbeat due at once. {@code fillAck} is the highest fill-in sequence recorded durably.
+     * Heartbeat sequence numbers continue from the clock in milliseconds, so they stay above any sent
+     * before the restart without a persisted counter.
      */
     public static VisitingState resume(TrustReceipt receipt, long fillAck, Instant now) {
-        return new Trusted(receipt, now, true, now, 1, fillAck, Optional.empty());
+        return new Trusted(receipt, now, true, now, Math.max(1, now.toEpochMilli()), fillAck, Optional.empty());
     }
 
     /** When the caller must feed {@link Tick} next, if anything is time-bound in {@code state}. */

@@ -764,6 +764,106 @@ class HostingEngineTest {
         assertTrue(dev.byob.protocol.json.CanonicalJson.encode(content).length <= 48 * 1024 + 1024);
     }
 
+    // ---- who relays the user's messages ----
+
+    private static final RoomId ROOM = RoomId.parse("!libera-room:hosting.example");
+
+    private List<HostingOutput> userWrites(String eventId, Instant at) {
+        return hb.handle(new HostingInput.UserMessageSeen(USER, NETWORK, Lease.Direction.TO_REMOTE, eventId, ROOM), at);
+    }
+
+    private static List<HostingOutput.Relay> relays(List<HostingOutput> out) {
+        return out.stream().filter(HostingOutput.Relay.class::isInstance).map(HostingOutput.Relay.class::cast).toList();
+    }
+
+    @Test
+    void userMessage_withoutTrust_isRelayedByTheHostingBridgeAsAlways() {
+        List<HostingOutput.Relay> r = relays(userWrites("$m1", T0));
+        assertEquals(1, r.size());
+        assertEquals("$m1", r.get(0).messageId());
+        assertTrue(r.get(0).fillSeq().isEmpty());
+    }
+
+    @Test
+    void userMessage_relayedByTheVisitingBridge_isNeverRelayedAgain() {
+        handshake(VB_BOT, VB_KEY, T0);
+        assertTrue(userWrites("$m1", T0.plusSeconds(1)).isEmpty());
+        hb.handle(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, "$m1"), T0.plusSeconds(1));
+        // The VB's relay may also be observed before the message itself.
+        hb.handle(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, "$m2"), T0.plusSeconds(2));
+        assertTrue(userWrites("$m2", T0.plusSeconds(2)).isEmpty());
+        // Through a lapse and a stale-message sweep, nothing is relayed a second time.
+        assertTrue(relays(hb.handle(new HostingInput.Tick(), T0.plusSeconds(200))).isEmpty());
+    }
+
+    @Test
+    void lapse_fillsInWhatTheVisitingBridgeLeftPendingInOrderThenEachNewMessage() {
+        handshake(VB_BOT, VB_KEY, T0);
+        userWrites("$m1", T0.plusSeconds(1));
+        userWrites("$m2", T0.plusSeconds(2));
+        hb.handle(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, "$m1"), T0.plusSeconds(3));
+        List<HostingOutput> lapse = hb.handle(new HostingInput.Tick(), T0.plusSeconds(100));
+        first(lapse, HostingOutput.FillInStarted.class);
+        List<HostingOutput.Relay> filled = relays(lapse);
+        assertEquals(List.of("$m2"), filled.stream().map(HostingOutput.Relay::messageId).toList());
+        assertEquals(1, filled.get(0).fillSeq().getAsLong());
+        HostingOutput.Relay next = relays(userWrites("$m3", T0.plusSeconds(101))).get(0);
+        assertEquals(2, next.fillSeq().getAsLong());
+        Lease lease = (Lease) sent(send(VB_BOT, VB_KEY, new Heartbeat(new TxnId("hb-back-01"), USER, NETWORK, 1, 1, 0),
+                T0.plusSeconds(102)), MessageType.LEASE);
+        assertEquals(List.of("$m2", "$m3"), lease.filledIn().stream()
+                .map(f -> f.matrixEventId().orElseThrow().value()).toList());
+        assertTrue(userWrites("$m4", T0.plusSeconds(103)).isEmpty(), "back to the visiting bridge");
+    }
+
+    @Test
+    void staleMessage_whileTheLeaseIsLive_isFilledInAfterALease() {
+        handshake(VB_BOT, VB_KEY, T0);
+        userWrites("$stuck", T0.plusSeconds(1));
+        for (int i = 1; i <= 3; i++) {
+            send(VB_BOT, VB_KEY, new Heartbeat(new TxnId("hb-live-" + i + "x"), USER, NETWORK, 1, i, 0),
+                    T0.plusSeconds(30L * i));
+        }
+        assertEquals(Optional.of(T0.plusSeconds(91)), hb.deadline());
+        assertTrue(relays(hb.handle(new HostingInput.Tick(), T0.plusSeconds(90))).isEmpty());
+        HostingOutput.Relay r = relays(hb.handle(new HostingInput.Tick(), T0.plusSeconds(91))).get(0);
+        assertEquals("$stuck", r.messageId());
+        assertEquals(1, r.fillSeq().getAsLong());
+        assertEquals(RelayMode.VISITING, hb.relayMode(USER, NETWORK));
+    }
+
+    @Test
+    void release_relaysWhatIsStillPendingAtOnceWithoutFillIn() {
+        handshake(VB_BOT, VB_KEY, T0);
+        userWrites("$m1", T0.plusSeconds(1));
+        List<HostingOutput> out = send(VB_BOT, VB_KEY, new Release(new TxnId("release-01"), USER, NETWORK, 1,
+                Optional.empty()), T0.plusSeconds(2));
+        HostingOutput.Relay r = relays(out).get(0);
+        assertEquals("$m1", r.messageId());
+        assertTrue(r.fillSeq().isEmpty());
+    }
+
+    @Test
+    void override_oldRecordsPendingMessages_areRelayedOnlyAfterItsLeaseCouldHaveRunOut() {
+        handshake(VB_BOT, VB_KEY, T0);
+        userWrites("$m1", T0.plusSeconds(1));
+        userWrites("$m2", T0.plusSeconds(1));
+        List<HostingOutput> override = handshake(VB2_BOT, VB2_KEY, T0.plusSeconds(5));
+        assertTrue(relays(override).isEmpty(), "the old VB may still be relaying");
+        hb.handle(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, "$m1"), T0.plusSeconds(6));
+        assertTrue(relays(hb.handle(new HostingInput.Tick(), T0.plusSeconds(99))).isEmpty());
+        List<HostingOutput.Relay> late = relays(hb.handle(new HostingInput.Tick(), T0.plusSeconds(100)));
+        assertEquals(List.of("$m2"), late.stream().map(HostingOutput.Relay::messageId).toList());
+    }
+
+    @Test
+    void trustedByAccount_usesTheNetworksCaseRules() {
+        handshake(VB_BOT, VB_KEY, T0);
+        assertEquals(USER, hb.trustedByAccount(NETWORK, "ALICE").orElseThrow().key().userId());
+        assertTrue(hb.trustedByAccount(NETWORK, "bob").isEmpty());
+        assertTrue(hb.trustedByAccount(Network.irc("oftc"), "alice").isEmpty());
+    }
+
     // ---- ending trust ----
 
     @Test

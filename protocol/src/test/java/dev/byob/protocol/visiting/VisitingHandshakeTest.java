@@ -611,6 +611,7 @@ class VisitingHandshakeTest {
         Transition<VisitingState, VisitingOutput> t = step(resumed, new VisitingInput.Tick(), T0.plusSeconds(500));
         Heartbeat hb = (Heartbeat) decodeVerified(onlySend(t));
         assertEquals(4, hb.fillAck());
+        assertTrue(hb.seq() > 2, "above every seq sent before the restart, without a stored counter");
         assertTrue(((Trusted) t.state()).lapsed());
     }
 
