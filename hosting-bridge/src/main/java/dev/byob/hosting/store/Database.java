@@ -152,10 +152,11 @@ public final class Database implements AutoCloseable {
                         "a part of this transaction failed, so all of it was rolled back");
             }
         } catch (SQLException e) {
-            rollback(c);
-            throw failure("a statement failed", e);
+            StoreException failure = failure("a statement failed", e); // first: it drops a broken connection
+            rollback();
+            throw failure;
         } catch (RuntimeException | Error e) {
-            rollback(c);
+            rollback();
             throw e;
         } finally {
             depth = 0;
@@ -163,10 +164,11 @@ public final class Database implements AutoCloseable {
         try {
             commit(c);
         } catch (SQLException e) {
-            rollback(c);
-            throw failure(config.dialect() == Dialect.POSTGRESQL
+            StoreException failure = failure(config.dialect() == Dialect.POSTGRESQL
                     ? "the commit failed; if the connection broke, it may or may not have taken effect"
                     : "the commit failed", e);
+            rollback();
+            throw failure;
         }
         return result;
     }
@@ -189,12 +191,16 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    private void rollback(Connection c) {
+    /** Rolls the transaction back, unless its connection was dropped (which ends it just as well). */
+    private void rollback() {
+        if (connection == null) {
+            return;
+        }
         try {
             if (config.dialect() == Dialect.SQLITE) {
-                execute(c, "ROLLBACK");
+                execute(connection, "ROLLBACK");
             } else {
-                c.rollback();
+                connection.rollback();
             }
         } catch (SQLException e) {
             // SQLite ends a transaction itself after some errors (a full disk, an I/O error); then there is
@@ -215,8 +221,10 @@ public final class Database implements AutoCloseable {
 
     /** The failure as a StoreException; a broken connection is dropped, to be reopened by the next transaction. */
     private StoreException failure(String what, SQLException e) {
+        // Class 08 is a connection exception; 57P01-57P03 are PostgreSQL shutting down or terminating
+        // this session (a restart, an administrator's pg_terminate_backend).
         String state = e.getSQLState();
-        boolean broken = state != null && state.startsWith("08");
+        boolean broken = state != null && (state.startsWith("08") || state.startsWith("57P0"));
         try {
             broken |= connection != null && connection.isClosed();
         } catch (SQLException ignored) {
