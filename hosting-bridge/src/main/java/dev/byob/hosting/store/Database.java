@@ -14,6 +14,8 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.TransactionState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -49,6 +51,7 @@ public final class Database implements AutoCloseable {
     private final DatabaseConfig config;
     private final ReentrantLock lock = new ReentrantLock();
     private Connection connection; // guarded by lock; null until first use and after a connection error
+    private Connection underway; // guarded by lock: the connection of the transaction under way
     private int depth; // guarded by lock: nesting of transaction() calls on the owning thread
     private boolean rollbackOnly; // guarded by lock: a joined transaction failed
     private boolean closed; // guarded by lock
@@ -102,6 +105,10 @@ public final class Database implements AutoCloseable {
      * outermost one ends, and if {@code work} fails the outermost one is rolled back even if its caller
      * caught the failure. Other threads wait for the transaction to end.
      *
+     * <p>{@code work} must let a failed statement's exception out rather than catch it and carry on:
+     * PostgreSQL aborts a transaction at its first failed statement (the commit then fails), while
+     * SQLite undoes only that statement.
+     *
      * @return what {@code work} returned
      * @throws StoreException when a statement, the commit or the connection failed; the transaction was
      *     rolled back. (Should the connection to PostgreSQL break during the commit itself, whether it
@@ -123,7 +130,7 @@ public final class Database implements AutoCloseable {
     private <T> T joined(Work<T> work) {
         depth++;
         try {
-            return work.run(connection);
+            return work.run(underway);
         } catch (SQLException e) {
             rollbackOnly = true;
             throw failure("a statement failed", e);
@@ -142,6 +149,7 @@ public final class Database implements AutoCloseable {
         } catch (SQLException e) {
             throw failure("cannot begin a transaction", e);
         }
+        underway = c;
         depth = 1;
         rollbackOnly = false;
         T result;
@@ -160,6 +168,7 @@ public final class Database implements AutoCloseable {
             throw e;
         } finally {
             depth = 0;
+            underway = null;
         }
         try {
             commit(c);
@@ -187,6 +196,12 @@ public final class Database implements AutoCloseable {
         if (config.dialect() == Dialect.SQLITE) {
             execute(c, "COMMIT");
         } else {
+            // After a failed statement PostgreSQL aborts the transaction, and the driver's commit() then
+            // rolls back without a word. That happens only when work caught a failure and carried on.
+            if (c.unwrap(BaseConnection.class).getTransactionState() == TransactionState.FAILED) {
+                throw new SQLException("a statement failed and PostgreSQL aborted the transaction; "
+                        + "work must not catch a failed statement and carry on", "25P02");
+            }
             c.commit();
         }
     }

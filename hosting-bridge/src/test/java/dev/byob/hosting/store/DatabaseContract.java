@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.byob.hosting.store.Database.Work;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -188,6 +189,30 @@ public abstract class DatabaseContract {
             return null;
         });
         assertEquals(List.of("b"), strings(database, "SELECT v FROM scratch"));
+    }
+
+    @Test
+    void transaction_workCarriesOnAfterFailedStatement_neverHalfCommittedOnPostgres() {
+        Database database = withScratch();
+
+        Work<Void> work = c -> {
+            insertScratch(c, "a");
+            try {
+                insertScratch(c, null);
+            } catch (SQLException expected) {
+                // carrying on: SQLite undid that statement only, PostgreSQL aborted the transaction
+            }
+            return null;
+        };
+
+        if (database.dialect() == Dialect.POSTGRESQL) {
+            StoreException e = assertThrows(StoreException.class, () -> database.transaction(work));
+            assertEquals(StoreException.Code.QUERY_FAILED, e.code());
+            assertEquals(List.of(), strings(database, "SELECT v FROM scratch"));
+        } else {
+            database.transaction(work);
+            assertEquals(List.of("a"), strings(database, "SELECT v FROM scratch"));
+        }
     }
 
     @Test
