@@ -1,0 +1,401 @@
+package dev.byob.hosting.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.TransactionState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * One SQLite or PostgreSQL database holding the hosting bridge's state, through a single connection
+ * used under a lock: the hosting engine is single-threaded, so a pool would only add ways to deadlock.
+ *
+ * <p>{@link #open} brings the schema up to date ({@link Migrations}) and refuses a database whose
+ * schema is newer than this program. All reads and writes go through {@link #transaction}, which
+ * commits or rolls back as a whole; a transaction started inside another one on the same thread joins
+ * it, so that a caller can make several stores' writes one atomic step.
+ *
+ * <p>SQLite runs in WAL mode with {@code synchronous=FULL}: a commit returns only once the WAL is on
+ * disk, so what a transaction wrote survives a crash of the process <em>and</em> of the machine.
+ * ({@code NORMAL} would survive a {@code kill -9} too, but a power loss could undo the last commits,
+ * and the protocol sends {@code accept} right after committing a trust record: undoing it would hand
+ * an epoch out twice.) Writes are few — handshakes, heartbeats, fill-ins — so one fsync each is cheap.
+ */
+public final class Database implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+    /** How long SQLite waits for another process's lock (an operator's {@code sqlite3} shell) before failing. */
+    static final int BUSY_TIMEOUT_MS = 5_000;
+
+    /** Work done inside a transaction, given the transaction's connection. */
+    @FunctionalInterface
+    public interface Work<T> {
+        /** Does the work; an exception rolls the transaction back. */
+        T run(Connection connection) throws SQLException;
+    }
+
+    private final DatabaseConfig config;
+    private final ReentrantLock lock = new ReentrantLock();
+    private Connection connection; // guarded by lock; null until first use and after a connection error
+    private Connection underway; // guarded by lock: the connection of the transaction under way
+    private int depth; // guarded by lock: nesting of transaction() calls on the owning thread
+    private boolean rollbackOnly; // guarded by lock: a joined transaction failed
+    private boolean closed; // guarded by lock
+    private int schemaVersion;
+
+    private Database(DatabaseConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Opens the database and brings its schema up to date.
+     *
+     * @throws StoreException {@code UNAVAILABLE} when it cannot be reached, {@code SCHEMA_TOO_NEW} when a
+     *     newer version of the hosting bridge has upgraded it, {@code SCHEMA_MISMATCH} when it holds
+     *     another schema, {@code MIGRATION_FAILED} when an upgrade step failed (and was rolled back)
+     */
+    public static Database open(DatabaseConfig config) {
+        return open(config, Migrations.HOSTING_BRIDGE);
+    }
+
+    /** Opens the database and applies {@code migrations}. */
+    static Database open(DatabaseConfig config, Migrations migrations) {
+        Database database = new Database(Objects.requireNonNull(config, "config"));
+        try {
+            database.migrate(migrations);
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
+        return database;
+    }
+
+    /** Where this database is. */
+    public DatabaseConfig config() {
+        return config;
+    }
+
+    /** SQLite or PostgreSQL. */
+    public Dialect dialect() {
+        return config.dialect();
+    }
+
+    /** The schema version after opening: the number of the last migration applied. */
+    public int schemaVersion() {
+        return schemaVersion;
+    }
+
+    /**
+     * Runs {@code work} in a transaction and commits it, or rolls it back if {@code work} throws. Inside
+     * another transaction on the same thread, {@code work} joins it: nothing is committed until the
+     * outermost one ends, and if {@code work} fails the outermost one is rolled back even if its caller
+     * caught the failure. Other threads wait for the transaction to end.
+     *
+     * <p>{@code work} must let a failed statement's exception out rather than catch it and carry on:
+     * PostgreSQL aborts a transaction at its first failed statement (the commit then fails), while
+     * SQLite undoes only that statement.
+     *
+     * @return what {@code work} returned
+     * @throws StoreException when a statement, the commit or the connection failed; the transaction was
+     *     rolled back. (Should the connection to PostgreSQL break during the commit itself, whether it
+     *     took effect cannot be known; the message says so.)
+     */
+    public <T> T transaction(Work<T> work) {
+        Objects.requireNonNull(work, "work");
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the database " + config + " is closed");
+            }
+            return depth > 0 ? joined(work) : outermost(work);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private <T> T joined(Work<T> work) {
+        depth++;
+        try {
+            return work.run(underway);
+        } catch (SQLException e) {
+            rollbackOnly = true;
+            throw failure("a statement failed", e);
+        } catch (RuntimeException | Error e) {
+            rollbackOnly = true;
+            throw e;
+        } finally {
+            depth--;
+        }
+    }
+
+    private <T> T outermost(Work<T> work) {
+        Connection c = connection();
+        try {
+            begin(c);
+        } catch (SQLException e) {
+            throw failure("cannot begin a transaction", e);
+        }
+        underway = c;
+        depth = 1;
+        rollbackOnly = false;
+        T result;
+        try {
+            result = work.run(c);
+            if (rollbackOnly) {
+                throw new StoreException(StoreException.Code.QUERY_FAILED,
+                        "a part of this transaction failed, so all of it was rolled back");
+            }
+        } catch (SQLException e) {
+            StoreException failure = failure("a statement failed", e); // first: it drops a broken connection
+            rollback();
+            throw failure;
+        } catch (RuntimeException | Error e) {
+            rollback();
+            throw e;
+        } finally {
+            depth = 0;
+            underway = null;
+        }
+        try {
+            commit(c);
+        } catch (SQLException e) {
+            StoreException failure = failure(config.dialect() == Dialect.POSTGRESQL
+                    ? "the commit failed; if the connection broke, it may or may not have taken effect"
+                    : "the commit failed", e);
+            rollback();
+            throw failure;
+        }
+        return result;
+    }
+
+    // SQLite: autocommit stays on and transactions are begun explicitly, because the driver's own
+    // transaction handling begins the next transaction right after each commit, and with BEGIN IMMEDIATE
+    // that would hold the write lock between transactions. IMMEDIATE takes the write lock at the start,
+    // so a transaction never fails half-way for a lock another process holds.
+    private void begin(Connection c) throws SQLException {
+        if (config.dialect() == Dialect.SQLITE) {
+            execute(c, "BEGIN IMMEDIATE");
+        }
+    }
+
+    private void commit(Connection c) throws SQLException {
+        if (config.dialect() == Dialect.SQLITE) {
+            execute(c, "COMMIT");
+        } else {
+            // After a failed statement PostgreSQL aborts the transaction, and the driver's commit() then
+            // rolls back without a word. That happens only when work caught a failure and carried on.
+            if (c.unwrap(BaseConnection.class).getTransactionState() == TransactionState.FAILED) {
+                throw new SQLException("a statement failed and PostgreSQL aborted the transaction; "
+                        + "work must not catch a failed statement and carry on", "25P02");
+            }
+            c.commit();
+        }
+    }
+
+    /** Rolls the transaction back, unless its connection was dropped (which ends it just as well). */
+    private void rollback() {
+        if (connection == null) {
+            return;
+        }
+        try {
+            if (config.dialect() == Dialect.SQLITE) {
+                execute(connection, "ROLLBACK");
+            } else {
+                connection.rollback();
+            }
+        } catch (SQLException e) {
+            // SQLite ends a transaction itself after some errors (a full disk, an I/O error); then there is
+            // nothing left to roll back. Anything else leaves the connection in doubt: drop it.
+            String message = String.valueOf(e.getMessage());
+            if (!message.contains("no transaction is active")) {
+                LOG.warn("rollback on {} failed: {}", config, message);
+                dropConnection();
+            }
+        }
+    }
+
+    private static void execute(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    /** The failure as a StoreException; a broken connection is dropped, to be reopened by the next transaction. */
+    private StoreException failure(String what, SQLException e) {
+        // Class 08 is a connection exception; 57P01-57P03 are PostgreSQL shutting down or terminating
+        // this session (a restart, an administrator's pg_terminate_backend).
+        String state = e.getSQLState();
+        boolean broken = state != null && (state.startsWith("08") || state.startsWith("57P0"));
+        try {
+            broken |= connection != null && connection.isClosed();
+        } catch (SQLException ignored) {
+            broken = true;
+        }
+        if (broken) {
+            dropConnection();
+            return new StoreException(StoreException.Code.UNAVAILABLE,
+                    "lost the connection to " + config + ": " + e.getMessage(), e);
+        }
+        return new StoreException(StoreException.Code.QUERY_FAILED, what + " on " + config + ": " + e.getMessage(), e);
+    }
+
+    private void dropConnection() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                LOG.debug("closing a broken connection to {} failed", config, e);
+            }
+            connection = null;
+        }
+    }
+
+    private Connection connection() {
+        if (connection == null) {
+            try {
+                connection = connect();
+            } catch (SQLException | IOException e) {
+                throw new StoreException(StoreException.Code.UNAVAILABLE, "cannot open " + config + ": " + e.getMessage(),
+                        e);
+            }
+        }
+        return connection;
+    }
+
+    private Connection connect() throws SQLException, IOException {
+        if (config instanceof DatabaseConfig.Sqlite sqlite) {
+            Path file = sqlite.file().toAbsolutePath();
+            Files.createDirectories(file.getParent());
+            SQLiteConfig settings = new SQLiteConfig();
+            settings.setJournalMode(SQLiteConfig.JournalMode.WAL);
+            settings.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+            settings.setBusyTimeout(BUSY_TIMEOUT_MS);
+            settings.enforceForeignKeys(true);
+            Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, settings.toProperties());
+            try (Statement s = c.createStatement(); ResultSet mode = s.executeQuery("PRAGMA journal_mode")) {
+                if (mode.next() && !"wal".equalsIgnoreCase(mode.getString(1))) {
+                    // Still atomic and durable with a rollback journal, only slower; WAL fails on some network file systems.
+                    LOG.warn("SQLite at {} runs with journal mode {}, not WAL", file, mode.getString(1));
+                }
+            }
+            return c;
+        }
+        DatabaseConfig.Postgres postgres = (DatabaseConfig.Postgres) config;
+        Properties properties = new Properties();
+        if (postgres.user() != null) {
+            properties.setProperty("user", postgres.user());
+        }
+        if (postgres.password() != null) {
+            properties.setProperty("password", postgres.password());
+        }
+        properties.setProperty("ApplicationName", "byob-hosting-bridge");
+        Connection c = DriverManager.getConnection(postgres.jdbcUrl(), properties);
+        // READ COMMITTED is enough: one bridge writes, and establish() serialises on the trust_key row lock.
+        c.setAutoCommit(false);
+        return c;
+    }
+
+    // ---- migrations ----
+
+    private void migrate(Migrations migrations) {
+        transaction(c -> {
+            execute(c, "CREATE TABLE IF NOT EXISTS schema_version ("
+                    + "version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+            return null;
+        });
+        TreeMap<Integer, String> applied = transaction(Database::applied);
+        int current = applied.isEmpty() ? 0 : applied.lastKey();
+        if (current > migrations.latestVersion()) {
+            throw new StoreException(StoreException.Code.SCHEMA_TOO_NEW, "the database " + config
+                    + " has schema version " + current + " (" + applied.get(current) + "), newer than the "
+                    + migrations.latestVersion() + " this hosting bridge knows: a newer version upgraded it. Run "
+                    + "that version, or restore the backup taken before the upgrade.");
+        }
+        for (var row : applied.entrySet()) {
+            Migrations.Migration expected = migrations.all().get(row.getKey() - 1);
+            if (!expected.name().equals(row.getValue())) {
+                throw new StoreException(StoreException.Code.SCHEMA_MISMATCH, "the database " + config
+                        + " has migration " + row.getKey() + " '" + row.getValue() + "' where this hosting bridge has '"
+                        + expected.name() + "': it holds another program's schema");
+            }
+        }
+        int from = current;
+        for (Migrations.Migration m : migrations.all()) {
+            boolean ran;
+            try {
+                ran = transaction(c -> apply(c, m));
+            } catch (StoreException e) {
+                throw new StoreException(StoreException.Code.MIGRATION_FAILED, "migration " + m.fileName() + " on "
+                        + config + " failed and was rolled back; the schema stays at version " + (m.version() - 1)
+                        + ": " + e.getMessage(), e);
+            }
+            if (ran) {
+                LOG.debug("{}: applied schema migration {}", config, m.fileName());
+            }
+        }
+        schemaVersion = migrations.latestVersion();
+        if (schemaVersion != from) {
+            LOG.info("{}: schema migrated from version {} to {}", config, from, schemaVersion);
+        }
+    }
+
+    private static TreeMap<Integer, String> applied(Connection c) throws SQLException {
+        TreeMap<Integer, String> applied = new TreeMap<>();
+        try (Statement s = c.createStatement(); ResultSet rows = s.executeQuery("SELECT version, name FROM schema_version")) {
+            while (rows.next()) {
+                applied.put(rows.getInt(1), rows.getString(2));
+            }
+        }
+        return applied;
+    }
+
+    /** Applies {@code m} unless it already is: another process may have migrated since this one looked. */
+    private boolean apply(Connection c, Migrations.Migration m) throws SQLException {
+        TreeMap<Integer, String> applied = applied(c);
+        if (applied.containsKey(m.version())) {
+            return false;
+        }
+        for (String statement : m.statements(config.dialect())) {
+            execute(c, statement);
+        }
+        try (PreparedStatement insert = c.prepareStatement(
+                "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)")) {
+            insert.setInt(1, m.version());
+            insert.setString(2, m.name());
+            insert.setString(3, Instant.now().toString());
+            insert.executeUpdate();
+        }
+        return true;
+    }
+
+    /** Closes the connection; later transactions fail. Idempotent. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+            dropConnection();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Database[" + config + "]";
+    }
+}
