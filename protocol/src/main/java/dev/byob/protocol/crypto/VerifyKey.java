@@ -25,10 +25,11 @@ public final class VerifyKey {
     private final byte[] publicKey;
     private final Ed25519PublicKeyParameters parameters;
 
-    private VerifyKey(KeyId keyId, byte[] publicKey) {
+    private VerifyKey(KeyId keyId, byte[] publicKey, Ed25519.PublicPoint point) {
         this.keyId = keyId;
         this.publicKey = publicKey;
-        this.parameters = new Ed25519PublicKeyParameters(publicKey, 0);
+        // Built from the point the validation decoded: decoding a key costs as much as a verification.
+        this.parameters = new Ed25519PublicKeyParameters(point);
     }
 
     /**
@@ -49,11 +50,12 @@ public final class VerifyKey {
                     "an Ed25519 public key is 32 bytes, got " + publicKey.length);
         }
         byte[] copy = publicKey.clone();
-        if (!Ed25519.validatePublicKeyFull(copy, 0)) {
+        Ed25519.PublicPoint point = Ed25519.validatePublicKeyFullExport(copy, 0);
+        if (point == null) {
             throw new IllegalArgumentException("not a valid Ed25519 public key for " + keyId
                     + ": not a canonical encoding of a point in the prime-order subgroup");
         }
-        return new VerifyKey(keyId, copy);
+        return new VerifyKey(keyId, copy, point);
     }
 
     /**
