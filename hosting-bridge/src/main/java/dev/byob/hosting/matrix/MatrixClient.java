@@ -466,6 +466,8 @@ public final class MatrixClient implements AutoCloseable {
     /**
      * Cancels every call in flight through this client and all its views, which then fail with a
      * cancelled {@link MatrixNetworkException}, and refuses new ones with {@link IllegalStateException}.
+     * A call waiting between two attempts finishes its wait (at most the policy's longest backoff or
+     * {@link RetryPolicy#maxRetryAfter()}) and then throws its last failure instead of trying again.
      * The shared {@link OkHttpClient} stays usable by others. Idempotent.
      */
     @Override
@@ -540,6 +542,9 @@ public final class MatrixClient implements AutoCloseable {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     failure.addSuppressed(e);
+                    throw failure;
+                }
+                if (shared.closed) {
                     throw failure;
                 }
             }

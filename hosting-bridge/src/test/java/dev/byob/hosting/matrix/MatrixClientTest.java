@@ -640,6 +640,18 @@ class MatrixClientTest {
     }
 
     @Test
+    void close_duringARetryWait_throwsTheLastFailureWithoutTryingAgain() {
+        MatrixClient closing = client.withRetryPolicy(client.retryPolicy().withSleeper(d -> client.close()));
+        answer(500, "{\"errcode\":\"M_UNKNOWN\"}");
+        answer(200, "[]");
+
+        MatrixException e = assertThrows(MatrixException.class, () -> closing.getRoomState(ROOM));
+
+        assertEquals(500, e.status());
+        assertEquals(1, server.getRequestCount());
+    }
+
+    @Test
     void toString_clientAndView_neverShowTheToken() {
         assertFalse(client.toString().contains(TOKEN), client.toString());
         assertFalse(client.as(GHOST).toString().contains(TOKEN));
