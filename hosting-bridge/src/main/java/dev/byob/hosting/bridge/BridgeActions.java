@@ -1,0 +1,27 @@
+package dev.byob.hosting.bridge;
+
+import dev.byob.protocol.id.EventId;
+import dev.byob.protocol.id.Network;
+import dev.byob.protocol.id.RoomId;
+import dev.byob.protocol.id.UserId;
+
+/**
+ * What the byob side asks of the bridge core, from the core thread: relay a message it held back (a
+ * fill-in, or what an ended trust left pending), and bring a user's presence on both sides in line with
+ * {@link RelayGate} after trust changed (stepping aside or back in).
+ */
+public interface BridgeActions {
+
+    /** Relay {@code user}'s Matrix event to the network through their puppet, as if it had just arrived. */
+    void relayToRemoteNow(UserId user, Network network, RoomId room, EventId event);
+
+    /** Show the IRC line with this {@code msgid} (kept by the core for a while) on Matrix through its ghost. */
+    void relayToMatrixNow(Network network, RoomId room, String msgid);
+
+    /**
+     * Re-evaluate {@link RelayGate#puppetWanted} and {@link RelayGate#ghostWanted} for {@code user} and the
+     * remote account trust links to them: quit or start the puppet, make the ghost leave or join, in every
+     * bridged room of that network.
+     */
+    void refreshPresence(UserId user, Network network, String remoteAccount);
+}
