@@ -1,0 +1,209 @@
+package dev.byob.protocol.visiting;
+
+import static dev.byob.protocol.Fixtures.ACCOUNT;
+import static dev.byob.protocol.Fixtures.HB;
+import static dev.byob.protocol.Fixtures.NETWORK;
+import static dev.byob.protocol.Fixtures.T0;
+import static dev.byob.protocol.Fixtures.USER;
+import static dev.byob.protocol.Fixtures.VB_BOT;
+import static dev.byob.protocol.Fixtures.VB_KEY;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.byob.protocol.Fixtures;
+import dev.byob.protocol.discovery.BridgeInfo;
+import dev.byob.protocol.hosting.HostingEngine;
+import dev.byob.protocol.hosting.HostingInput;
+import dev.byob.protocol.hosting.HostingOutput;
+import dev.byob.protocol.hosting.InMemoryFillInLog;
+import dev.byob.protocol.id.EventId;
+import dev.byob.protocol.id.Network;
+import dev.byob.protocol.id.RoomId;
+import dev.byob.protocol.id.UserId;
+import dev.byob.protocol.message.Answer;
+import dev.byob.protocol.message.Lease;
+import dev.byob.protocol.message.MessageType;
+import dev.byob.protocol.message.ProofMethods;
+import dev.byob.protocol.trust.InMemoryTrustStore;
+import dev.byob.protocol.trust.TrustKey;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The visiting engine against the real hosting engine, wired through queues instead of a homeserver. */
+class VisitingEngineTest {
+    private static final RoomId ROOM = RoomId.parse("!libera-1:hosting.example");
+    private static final RoomId ROOM2 = RoomId.parse("!libera-2:hosting.example");
+    private static final Network OFTC = Network.irc("oftc");
+
+    private final InMemoryFillInLog fillInLog = new InMemoryFillInLog();
+    private final HostingEngine hb = new HostingEngine(Fixtures.hbPolicy(), new InMemoryTrustStore(), fillInLog,
+            new Random(5), T0);
+    private final VisitingEngine vb = new VisitingEngine(USER, VB_BOT, VB_KEY,
+            List.of(new VisitingEngine.ServedNetwork(NETWORK, ACCOUNT, List.of(ProofMethods.IRC_ACCOUNT_PRIVMSG))),
+            List.of(ProofMethods.MATRIX_DM), new Random(6));
+    private final List<VisitingEngineOutput.RelayNow> relayed = new ArrayList<>();
+    private final List<HostingOutput> fromHb = new ArrayList<>();
+
+    private static BridgeInfo bridge(UserId hbBot, Network network, String channel) {
+        ObjectNode content = JsonNodeFactory.instance.objectNode().put("bridgebot", hbBot.value());
+        content.putObject("protocol").put("id", network.protocol());
+        content.putObject("network").put("id", network.id());
+        content.putObject("channel").put("id", channel);
+        return BridgeInfo.read(BridgeInfo.M_BRIDGE, "org.example.irc://irc/" + network.id() + "/" + channel.replace("#", "%23"),
+                hbBot, content).info().orElseThrow();
+    }
+
+    /** Carries every output to the other side until both are quiet. */
+    private void pump(List<VisitingEngineOutput> first, Instant now) {
+        Deque<VisitingEngineOutput> queue = new ArrayDeque<>(first);
+        while (!queue.isEmpty()) {
+            VisitingEngineOutput o = queue.poll();
+            if (o instanceof VisitingEngineOutput.RelayNow) {
+                relayed.add((VisitingEngineOutput.RelayNow) o);
+                continue;
+            }
+            VisitingEngineOutput.ForRelation f = (VisitingEngineOutput.ForRelation) o;
+            List<HostingOutput> replies = List.of();
+            if (f.output() instanceof VisitingOutput.Send) {
+                VisitingOutput.Send s = (VisitingOutput.Send) f.output();
+                replies = hb.handle(new HostingInput.RoomMessage(RoomId.parse("!dm:home.example"), true, VB_BOT,
+                        s.type().eventType(), s.content()), now);
+            } else if (f.output() instanceof VisitingOutput.MakeMatrixProof) {
+                VisitingOutput.MakeMatrixProof m = (VisitingOutput.MakeMatrixProof) f.output();
+                RoomId dm = RoomId.parse("!alice-hb:home.example");
+                replies = hb.handle(new HostingInput.MatrixProofSeen(m.method(), USER, Optional.of(dm),
+                        Optional.of(EventId.parse("$proof")), true, false, m.content()), now);
+                queue.addAll(vb.proof(f.key(), new VisitingInput.MatrixProofMade(new Answer.MatrixEvidence(m.method(),
+                        Optional.of(EventId.parse("$proof")), Optional.of(dm), Optional.empty())), now));
+            } else if (f.output() instanceof VisitingOutput.MakeRemoteProof) {
+                VisitingOutput.MakeRemoteProof m = (VisitingOutput.MakeRemoteProof) f.output();
+                replies = hb.handle(new HostingInput.RemoteMessageSeen(NETWORK, "alice", Optional.of("alice"), m.text()), now);
+                queue.addAll(vb.proof(f.key(), new VisitingInput.RemoteProofMade(), now));
+            }
+            for (HostingOutput reply : replies) {
+                fromHb.add(reply);
+                if (reply instanceof HostingOutput.Send) {
+                    HostingOutput.Send s = (HostingOutput.Send) reply;
+                    queue.addAll(vb.received(HB, s.type().eventType(), s.content(), Optional.empty(), now));
+                }
+            }
+        }
+    }
+
+    private void trusted() {
+        pump(vb.bridgeSeen(ROOM, bridge(HB, NETWORK, "#byob"), T0), T0);
+        assertInstanceOf(VisitingState.Trusted.class, vb.state(new TrustKey(HB, USER, NETWORK)).orElseThrow());
+    }
+
+    @Test
+    void bridgeSeen_newHostingBridge_runsTheHandshakeToTrust() {
+        trusted();
+        assertEquals(HostingEngine.RelayMode.VISITING, hb.relayMode(USER, NETWORK));
+    }
+
+    @Test
+    void bridgeSeen_anotherRoomOfTheSameBridge_needsNoNewHandshake() {
+        trusted();
+        List<VisitingEngineOutput> again = vb.bridgeSeen(ROOM2, bridge(HB, NETWORK, "#other"), T0.plusSeconds(1));
+        assertTrue(again.isEmpty());
+        assertEquals(List.of(ROOM, ROOM2), vb.roomsOf(new TrustKey(HB, USER, NETWORK)));
+        assertEquals(1, vb.relations().size());
+    }
+
+    @Test
+    void bridgeSeen_networkNotServedOrBridgeDisabled_startsNothing() {
+        assertTrue(vb.bridgeSeen(ROOM, bridge(HB, OFTC, "#x"), T0).isEmpty());
+        assertTrue(vb.relations().isEmpty());
+    }
+
+    @Test
+    void bridgeSeen_twoHostingBridges_oneRelationWithEach() {
+        UserId otherHb = UserId.parse("@other-hb:elsewhere.example");
+        List<VisitingEngineOutput> first = vb.bridgeSeen(ROOM, bridge(HB, NETWORK, "#byob"), T0);
+        List<VisitingEngineOutput> second = vb.bridgeSeen(ROOM2, bridge(otherHb, NETWORK, "#byob"), T0);
+        assertEquals(MessageType.REQUEST, ((VisitingOutput.Send) ((VisitingEngineOutput.ForRelation) first.get(0)).output()).type());
+        VisitingOutput.Send toOther = (VisitingOutput.Send) ((VisitingEngineOutput.ForRelation) second.get(0)).output();
+        assertEquals(otherHb, toOther.to());
+        assertEquals(2, vb.relations().size());
+    }
+
+    @Test
+    void userMessage_whileTheLeaseIsLive_isRelayedAtOnce_elsewhereLeftToTheHostingBridge() {
+        trusted();
+        List<VisitingEngineOutput> out = vb.userMessage(ROOM, Lease.Direction.TO_REMOTE, "$m1");
+        assertEquals(List.of(new VisitingEngineOutput.RelayNow(new TrustKey(HB, USER, NETWORK), ROOM,
+                Lease.Direction.TO_REMOTE, "$m1")), out);
+        assertTrue(vb.userMessage(RoomId.parse("!unbridged:home.example"), Lease.Direction.TO_REMOTE, "$m2").isEmpty());
+    }
+
+    @Test
+    void lapseAndReturn_backlogIsRelayedExceptWhatTheHostingBridgeFilledIn() {
+        trusted();
+        // Nothing reaches the hosting bridge for two minutes: both sides lapse.
+        Instant later = T0.plusSeconds(120);
+        vb.tick(later);                      // the VB's heartbeat goes nowhere; its lease runs out
+        hb.handle(new HostingInput.Tick(), later);
+        assertEquals(HostingEngine.RelayMode.FILLING_IN, hb.relayMode(USER, NETWORK));
+        // alice writes twice; the hosting bridge fills in the first (it saw it), the VB holds both.
+        hb.handle(new HostingInput.UserMessageSeen(USER, NETWORK, Lease.Direction.TO_REMOTE, "$filled", ROOM), later);
+        assertTrue(vb.userMessage(ROOM, Lease.Direction.TO_REMOTE, "$filled").isEmpty());
+        assertTrue(vb.userMessage(ROOM, Lease.Direction.TO_REMOTE, "$missed").isEmpty());
+        // The VB comes back: its next heartbeat is answered with what was filled in.
+        Instant back = later.plusSeconds(60);
+        pump(vb.tick(back), back);
+        assertEquals(List.of("$missed"), relayed.stream().map(VisitingEngineOutput.RelayNow::messageId).toList());
+    }
+
+    @Test
+    void relaySeen_removesTheMessageFromTheBacklog() {
+        trusted();
+        Instant later = T0.plusSeconds(120);
+        vb.tick(later);
+        hb.handle(new HostingInput.Tick(), later);
+        vb.userMessage(ROOM, Lease.Direction.TO_MATRIX, "irc-1");
+        vb.relaySeen(Lease.Direction.TO_MATRIX, "irc-1");
+        Instant back = later.plusSeconds(60);
+        pump(vb.tick(back), back);
+        assertTrue(relayed.isEmpty());
+    }
+
+    @Test
+    void logout_asksEveryHostingBridgeToStepBackIn() {
+        trusted();
+        pump(vb.logout("moving to another bridge", T0.plusSeconds(5)), T0.plusSeconds(5));
+        assertInstanceOf(VisitingState.Ended.class, vb.state(new TrustKey(HB, USER, NETWORK)).orElseThrow());
+        assertEquals(HostingEngine.RelayMode.HOSTING, hb.relayMode(USER, NETWORK));
+    }
+
+    @Test
+    void received_fromABotWithNoRelation_isIgnored() {
+        trusted();
+        assertTrue(vb.received(UserId.parse("@stranger:evil.example"), MessageType.CHALLENGE.eventType(),
+                JsonNodeFactory.instance.objectNode(), Optional.empty(), T0).isEmpty());
+    }
+
+    @Test
+    void resume_afterRestart_heartbeatsWithoutANewHandshake() {
+        trusted();
+        TrustReceipt receipt = ((VisitingState.Trusted) vb.state(new TrustKey(HB, USER, NETWORK)).orElseThrow()).receipt();
+        VisitingEngine restarted = new VisitingEngine(USER, VB_BOT, VB_KEY,
+                List.of(new VisitingEngine.ServedNetwork(NETWORK, ACCOUNT, List.of(ProofMethods.IRC_ACCOUNT_PRIVMSG))),
+                List.of(ProofMethods.MATRIX_DM), new Random(7));
+        List<VisitingEngineOutput> out = restarted.resume(receipt, 0, T0.plusSeconds(10));
+        VisitingOutput.Send beat = (VisitingOutput.Send) ((VisitingEngineOutput.ForRelation) out.get(0)).output();
+        assertEquals(MessageType.HEARTBEAT, beat.type());
+        List<HostingOutput> reply = hb.handle(new HostingInput.RoomMessage(RoomId.parse("!dm:home.example"), true,
+                VB_BOT, beat.type().eventType(), beat.content()), T0.plusSeconds(10));
+        assertTrue(reply.stream().anyMatch(r -> r instanceof HostingOutput.Send
+                && ((HostingOutput.Send) r).type() == MessageType.LEASE), reply.toString());
+    }
+}
