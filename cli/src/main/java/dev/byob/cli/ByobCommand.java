@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
             "Tools for MSC3647 \"Bring Your Own Bridge\": run the protocol between a hosting bridge and a",
             "visiting bridge in-process and watch what they say to each other."
         },
-        subcommands = {SimulateCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {SimulateCommand.class, KeygenCommand.class, SignCommand.class, VerifyCommand.class,
+            VectorsCommand.class, CommandLine.HelpCommand.class},
         footer = {
             "",
             "Exit codes: 0 success, 1 the run found a problem, 2 bad usage or input."
