@@ -9,11 +9,12 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {
-            "Tools for MSC3647 \"Bring Your Own Bridge\": run the protocol between a hosting bridge and a",
-            "visiting bridge in-process and watch what they say to each other."
+            "Tools for MSC3647 \"Bring Your Own Bridge\": run the protocol between a hosting bridge and a "
+                + "visiting bridge in-process and watch what they say to each other; make and check keys, "
+                + "signatures and test vectors."
         },
         subcommands = {SimulateCommand.class, KeygenCommand.class, SignCommand.class, VerifyCommand.class,
-            VectorsCommand.class, CommandLine.HelpCommand.class},
+            VectorsCommand.class, picocli.AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class},
         footer = {
             "",
             "Exit codes: 0 success, 1 the run found a problem, 2 bad usage or input."

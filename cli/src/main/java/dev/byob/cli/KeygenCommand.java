@@ -13,8 +13,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code byob keygen}: a new signing key for a visiting bridge. */
 @Command(name = "keygen", mixinStandardHelpOptions = true,
-        description = {"Creates a visiting bridge's Ed25519 signing key in FILE (mode 0600) and prints its public key.",
-            "FILE holds one line, 'ed25519 <version> <base64 seed>', as Synapse's signing keys do."})
+        description = {"Creates a visiting bridge's signing key and prints its public key.", "",
+            "FILE gets one line, 'ed25519 <version> <base64 seed>', as Synapse's signing keys do, readable by "
+                + "its owner only (mode 0600). An existing file is never overwritten."})
 final class KeygenCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -17,8 +17,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code byob sign}: sign a message file the Matrix way. */
 @Command(name = "sign", mixinStandardHelpOptions = true,
-        description = {"Signs the JSON object in FILE (an event's content) as ENTITY with the key in --key, the way",
-            "Matrix signs JSON, and prints the signed object as canonical JSON."})
+        description = {"Signs a JSON message file the way Matrix signs JSON.", "",
+            "Signs the JSON object in FILE (an event's content) as --entity with the key in --key and prints "
+                + "the signed object as canonical JSON."})
 final class SignCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -18,15 +18,18 @@ import picocli.CommandLine.Option;
         name = "simulate",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs the byob protocol between a hosting bridge and a visiting bridge in this process, on a",
-            "simulated homeserver and IRC network with virtual time, and prints what each side sends and",
-            "decides, ending with the trust record the hosting bridge holds.",
+            "Runs the byob protocol between a hosting and a visiting bridge in this process.",
             "",
-            "Scenarios: %n  happy-path    a visiting bridge proves both accounts; the hosting bridge steps aside",
-            "  override      a second visiting bridge logs in for the same user and replaces the first",
-            "  revoke        the user tells the hosting bridge to take over again",
-            "  lease-lapse   the visiting bridge goes down, the hosting bridge fills in, it comes back",
-            "  wrong-account the IRC proof comes from a connection logged in to another account"
+            "The real state machines of both bridges run on a simulated homeserver and IRC network with "
+                + "virtual time; the transcript shows what each side sends and decides and ends with the "
+                + "trust record the hosting bridge holds.",
+            "",
+            "Scenarios:",
+            "  happy-path     both accounts proven; the hosting bridge steps aside",
+            "  override       a second visiting bridge logs in and replaces the first",
+            "  revoke         the user tells the hosting bridge to take over again",
+            "  lease-lapse    the visiting bridge goes down, is filled in for, returns",
+            "  wrong-account  the IRC proof comes from another account's connection"
         })
 final class SimulateCommand implements Callable<Integer> {
 

@@ -25,9 +25,10 @@ final class VectorsCommand implements Runnable {
 
     /** {@code byob vectors check FILE}. */
     @Command(name = "check", mixinStandardHelpOptions = true,
-            description = {"Checks a vector file in the specification's format (canonical JSON, signing, valid or",
-                "invalid messages), e.g. one another implementation generated, against this implementation,",
-                "and reports every case where they disagree.",
+            description = {"Checks a test-vector file against this implementation.", "",
+                "FILE is in the specification's format (canonical JSON, signing, valid or invalid messages), "
+                    + "e.g. one another implementation generated; every case where the two disagree is reported.",
+                "",
                 "Exit codes: 0 all agree, 1 some disagree, 2 the file is not a vector file."})
     static final class Check implements Callable<Integer> {
         @CommandLine.Spec

@@ -21,8 +21,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code byob verify}: check a signed message file, and optionally that it is a valid byob message. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Checks the signature of ENTITY on the JSON object in FILE. With --type, also decodes it as",
-            "that byob message type, strictly, as a receiving bridge would.",
+        description = {"Checks a signed JSON message file.", "",
+            "Checks the signature of --entity on the JSON object in FILE. With --type, also decodes it as that "
+                + "byob message type, strictly, as a receiving bridge would.", "",
             "Exit codes: 0 valid, 1 invalid (the reason is printed), 2 bad usage or input."})
 final class VerifyCommand implements Callable<Integer> {
     @CommandLine.Spec
