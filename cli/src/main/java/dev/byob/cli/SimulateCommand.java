@@ -1,5 +1,7 @@
 package dev.byob.cli;
 
+import dev.byob.cli.simulate.Faults;
+import dev.byob.cli.simulate.InvariantViolation;
 import dev.byob.cli.simulate.Scenario;
 import dev.byob.cli.simulate.Simulation;
 import dev.byob.cli.simulate.Transcript;
@@ -51,6 +53,26 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object per line instead of the readable transcript.")
     boolean json;
 
+    @Option(names = "--drop", paramLabel = "P", defaultValue = "0",
+            description = "Lose each message in the bridges' DM with probability P (0 to 1).")
+    double drop;
+
+    @Option(names = "--duplicate", paramLabel = "P", defaultValue = "0",
+            description = "Deliver each DM message twice with probability P (0 to 1).")
+    double duplicate;
+
+    @Option(names = "--jitter-ms", paramLabel = "MS", defaultValue = "0",
+            description = "Hold each DM message up to MS more virtual milliseconds, which reorders them.")
+    long jitterMs;
+
+    @Option(names = "--vb-ignores-fill-ins",
+            description = "A faulty visiting bridge that relays its backlog without skipping what was filled in.")
+    boolean vbIgnoresFillIns;
+
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "1",
+            description = "Run N seeds from --seed on, print only problems and a summary (default: ${DEFAULT-VALUE}).")
+    int runs;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -63,12 +85,52 @@ final class SimulateCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--latency-ms must be between 0 and 60000, not " + latencyMs);
         }
-        Simulation simulation = new Simulation(chosen.get(), seed, Duration.ofMillis(latencyMs),
-                new Transcript(out, json));
-        List<TrustRecord> records = simulation.run();
-        boolean expectTrust = chosen.get() != Scenario.WRONG_ACCOUNT;
+        Faults faults;
+        try {
+            faults = new Faults(drop, duplicate, jitterMs, vbIgnoresFillIns);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--drop, --duplicate, --jitter-ms: " + e.getMessage());
+        }
+        if (runs < 1 || runs > 100_000) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be between 1 and 100000, not " + runs);
+        }
+        if (runs == 1) {
+            Optional<String> problem = runOnce(chosen.get(), seed, faults, new Transcript(out, json));
+            problem.ifPresent(p -> out.println((json ? "" : "\n") + p));
+            return problem.isPresent() ? 1 : 0;
+        }
+        int failed = 0;
+        for (int i = 0; i < runs; i++) {
+            Optional<String> problem = runOnce(chosen.get(), seed + i, faults,
+                    new Transcript(new PrintWriter(java.io.Writer.nullWriter()), false));
+            if (problem.isPresent()) {
+                failed++;
+                out.println("seed " + (seed + i) + ": " + problem.get());
+            }
+        }
+        out.println(chosen.get().id() + ": " + runs + " runs, " + (runs - failed) + " kept every invariant, " + failed
+                + " did not" + (faults.any() ? " (with faults)" : ""));
+        return failed == 0 ? 0 : 1;
+    }
+
+    /** One run; a problem is a broken invariant, or (without faults) an outcome other than the story's. */
+    private Optional<String> runOnce(Scenario scenario, long runSeed, Faults faults, Transcript transcript) {
+        Simulation simulation = new Simulation(scenario, runSeed, Duration.ofMillis(latencyMs), faults, transcript);
+        List<TrustRecord> records;
+        try {
+            records = simulation.run();
+            simulation.checkNothingLost();
+        } catch (InvariantViolation v) {
+            transcript.flush();
+            return Optional.of("INVARIANT VIOLATED: " + v.getMessage());
+        }
+        if (faults.any()) {
+            return Optional.empty(); // under faults a handshake may fail; only the invariants must hold
+        }
         boolean anyActive = records.stream().anyMatch(TrustRecord::active);
-        boolean ok = chosen.get() == Scenario.REVOKE ? !anyActive && !records.isEmpty() : anyActive == expectTrust;
-        return ok ? 0 : 1;
+        boolean ok = scenario == Scenario.REVOKE ? !anyActive && !records.isEmpty()
+                : anyActive == (scenario != Scenario.WRONG_ACCOUNT);
+        return ok ? Optional.empty() : Optional.of("UNEXPECTED OUTCOME: the " + scenario.id()
+                + " story did not end as it should (trust records: " + records.size() + ", in force: " + anyActive + ")");
     }
 }

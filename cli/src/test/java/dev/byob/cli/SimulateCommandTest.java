@@ -118,6 +118,34 @@ class SimulateCommandTest {
         assertTrue(r.err().contains("--latency-ms must be between 0 and 60000"), r.err());
     }
 
+    @ParameterizedTest
+    @EnumSource(Scenario.class)
+    void simulate_manySeedsUnderFaults_keepEveryInvariant(Scenario scenario) {
+        Run r = run("simulate", "--scenario", scenario.id(), "--runs", "25", "--drop", "0.3", "--duplicate", "0.3",
+                "--jitter-ms", "2000");
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().contains(scenario.id() + ": 25 runs, 25 kept every invariant, 0 did not (with faults)"),
+                r.out());
+    }
+
+    @Test
+    void simulate_faultyVisitingBridge_isCaughtByTheDuplicateInvariant() {
+        Run r = run("simulate", "--scenario", "lease-lapse", "--vb-ignores-fill-ins");
+        assertEquals(1, r.exit());
+        assertTrue(r.out().contains("INVARIANT VIOLATED: no-duplicate-delivery violated at step"), r.out());
+        Run many = run("simulate", "--scenario", "lease-lapse", "--vb-ignores-fill-ins", "--runs", "3");
+        assertEquals(1, many.exit());
+        assertTrue(many.out().contains("3 runs, 0 kept every invariant, 3 did not"), many.out());
+    }
+
+    @Test
+    void simulate_badFaultOptions_areUsageErrors() {
+        Run r = run("simulate", "--drop", "1.5");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("probabilities are between 0 and 1"), r.err());
+        assertEquals(2, run("simulate", "--runs", "0").exit());
+    }
+
     @Test
     void help_andVersion_work() {
         Run help = run("simulate", "--help");

@@ -84,6 +84,8 @@ public final class Simulation {
     }
 
     private final Scenario scenario;
+    private final Faults faults;
+    private long steps;
     private final Random random;
     private final Duration latency;
     private final Transcript transcript;
@@ -102,6 +104,12 @@ public final class Simulation {
     private Instant hbWake;
 
     public Simulation(Scenario scenario, long seed, Duration latency, Transcript transcript) {
+        this(scenario, seed, latency, Faults.NONE, transcript);
+    }
+
+    /** A run with {@code faults} on the DM between the bridges' bots. */
+    public Simulation(Scenario scenario, long seed, Duration latency, Faults faults, Transcript transcript) {
+        this.faults = faults;
         this.scenario = scenario;
         this.random = new Random(seed);
         this.latency = latency;
@@ -177,6 +185,11 @@ public final class Simulation {
             default:
                 throw new AssertionError(scenario);
         }
+        if (faults.any()) {
+            // Lost messages are recovered by resends, heartbeats and stale fill-ins, which take minutes of
+            // virtual time: let the run settle before its outcome is judged.
+            runUntil(clock.elapsed().plusMinutes(15));
+        }
         List<TrustRecord> records = store.all();
         summarise(records);
         transcript.flush();
@@ -207,14 +220,87 @@ public final class Simulation {
         schedule(clock.now().plus(latency), action);
     }
 
+    /** A message in the DM between the bots: subject to the run's faults. */
+    private void overDm(String what, Runnable delivery) {
+        if (faults.drop() > 0 && random.nextDouble() < faults.drop()) {
+            transcript.event(clock.elapsed(), "network", "loses the " + what);
+            return;
+        }
+        schedule(clock.now().plus(latency).plusMillis(jitter()), delivery);
+        if (faults.duplicate() > 0 && random.nextDouble() < faults.duplicate()) {
+            transcript.event(clock.elapsed(), "network", "delivers the " + what + " twice");
+            schedule(clock.now().plus(latency).plusMillis(jitter()), delivery);
+        }
+    }
+
+    private long jitter() {
+        return faults.jitterMs() == 0 ? 0 : (long) (random.nextDouble() * faults.jitterMs());
+    }
+
     private void runUntil(Duration horizon) {
         Instant end = START.plus(horizon);
         while (!queue.isEmpty() && !queue.peek().at.isAfter(end)) {
             Pending p = queue.poll();
             clock.advanceTo(p.at);
             p.action.run();
+            steps++;
+            checkInvariants();
         }
         clock.advanceTo(end);
+    }
+
+    /**
+     * The rules no run may break, whatever the faults: one trust record in force per user, network and
+     * hosting bridge; no message reaches IRC twice; a visiting bridge that proved another account never
+     * gains trust; a visiting bridge believes it holds trust only at the epoch the hosting bridge granted.
+     */
+    private void checkInvariants() {
+        java.util.Map<TrustKey, Long> active = new java.util.HashMap<>();
+        for (TrustRecord r : store.all()) {
+            if (r.active()) {
+                active.merge(r.key(), 1L, Long::sum);
+            }
+        }
+        active.forEach((k, n) -> {
+            if (n > 1) {
+                throw new InvariantViolation("one-record-in-force", steps, n + " records in force for " + k);
+            }
+        });
+        deliveries.forEach((id, n) -> {
+            if (n > 1) {
+                throw new InvariantViolation("no-duplicate-delivery", steps, id + " reached IRC " + n + " times");
+            }
+        });
+        for (Vb vb : vbs) {
+            boolean wrongAccount = !vb.ircAccount.equals(ACCOUNT.name());
+            if (vb.state instanceof VisitingState.Trusted) {
+                long epoch = ((VisitingState.Trusted) vb.state).receipt().epoch();
+                if (wrongAccount) {
+                    throw new InvariantViolation("refused-never-trusted", steps, vb.name
+                            + " proved account " + vb.ircAccount + " yet holds trust");
+                }
+                boolean granted = store.find(new TrustKey(HB_BOT, USER, NETWORK), epoch)
+                        .map(r -> r.vb().bot().equals(vb.bot)).orElse(false);
+                if (!granted) {
+                    throw new InvariantViolation("trust-only-as-granted", steps, vb.name + " believes it holds epoch "
+                            + epoch + ", which the hosting bridge never granted it");
+                }
+            }
+        }
+    }
+
+    /** Every message the user wrote reached IRC exactly once; checked when a run has settled. */
+    public void checkNothingLost() {
+        for (String id : texts.keySet()) {
+            if (deliveries.getOrDefault(id, 0) == 0) {
+                throw new InvariantViolation("nothing-lost", steps, id + " never reached IRC");
+            }
+        }
+    }
+
+    /** Steps run so far. */
+    public long steps() {
+        return steps;
     }
 
     // ---- the visiting bridge side ----
@@ -249,7 +335,8 @@ public final class Simulation {
             VisitingOutput.Send s = (VisitingOutput.Send) o;
             transcript.message(clock.elapsed(), vb.name, "HB", s.type().suffix(), Describe.message(s.type(), s.content()));
             RoomId dm = dmOf(vb);
-            after(() -> hbInput(new HostingInput.RoomMessage(dm, true, vb.bot, s.type().eventType(), s.content())));
+            overDm(s.type().suffix(), () -> hbInput(new HostingInput.RoomMessage(dm, true, vb.bot, s.type().eventType(),
+                    s.content())));
         } else if (o instanceof VisitingOutput.MakeMatrixProof) {
             VisitingOutput.MakeMatrixProof m = (VisitingOutput.MakeMatrixProof) o;
             RoomId userDm = RoomId.parse("!alice-hb:home.example");
@@ -288,7 +375,7 @@ public final class Simulation {
                 List<EventId> backlog = new ArrayList<>(vb.backlog);
                 vb.backlog.clear();
                 for (EventId id : backlog) {
-                    if (!vb.filled.contains(id.value())) {
+                    if (faults.vbIgnoresFillIns() || !vb.filled.contains(id.value())) {
                         vbRelays(vb, id, "from its backlog");
                     }
                 }
@@ -330,7 +417,7 @@ public final class Simulation {
             Optional<Vb> to = vbs.stream().filter(v -> v.bot.equals(s.to())).findFirst();
             String name = to.map(v -> v.name).orElse(s.to().value());
             transcript.message(clock.elapsed(), "HB", name, s.type().suffix(), Describe.message(s.type(), s.content()));
-            to.ifPresent(vb -> after(() -> {
+            to.ifPresent(vb -> overDm(s.type().suffix(), () -> {
                 if (vb.online) {
                     stepVb(vb, new VisitingInput.Received(HB_BOT, s.type().eventType(), s.content()));
                 } else {

@@ -55,7 +55,8 @@ public final class Transcript {
         }
     }
 
-    void flush() {
+    /** Writes out what is buffered. */
+    public void flush() {
         out.flush();
     }
 
