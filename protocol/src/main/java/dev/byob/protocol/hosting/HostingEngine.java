@@ -401,6 +401,12 @@ public final class HostingEngine {
                 out.add(send(sender, MessageType.CANCEL, ended.content(), a.txnId()));
                 return;
             }
+            Optional<Accept> accepted = acceptedBefore(sender, a, content);
+            if (accepted.isPresent()) {
+                // Accepted before a restart lost our memory of it (§10.6): the record tells the same accept.
+                out.add(send(sender, MessageType.ACCEPT, MessageCodec.encode(accepted.get()), a.txnId()));
+                return;
+            }
             refuse(sender, txn, CancelCode.UNKNOWN_TRANSACTION, "no handshake " + a.txnId() + " is in flight", out);
             return;
         }
@@ -449,6 +455,21 @@ public final class HostingEngine {
             return;
         }
         complete(key, e, now, out);
+    }
+
+    /** The accept of the record in force that this answer's handshake established, if it verifies. */
+    private Optional<Accept> acceptedBefore(UserId sender, Answer a, JsonNode content) {
+        LeaseState lease = leases.get(new TrustKey(policy.hbBot(), a.userId(), a.network()));
+        if (lease == null || !lease.record.txnId().equals(a.txnId()) || !lease.record.vb().bot().equals(sender)) {
+            return Optional.empty();
+        }
+        try {
+            SignedContent.verify(content, sender, lease.record.vb().key());
+        } catch (DecodeException e) {
+            return Optional.empty();
+        }
+        TrustRecord r = lease.record;
+        return Optional.of(new Accept(r.txnId(), r.epoch(), r.establishedAt().toEpochMilli(), policy.lease()));
     }
 
     private void visitorCancel(UserId sender, Cancel c, JsonNode content, Instant now, List<HostingOutput> out) {

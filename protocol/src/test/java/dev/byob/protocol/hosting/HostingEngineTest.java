@@ -920,6 +920,22 @@ class HostingEngineTest {
     }
 
     @Test
+    void restart_afterAcceptingButBeforeTheVisitingBridgeHeardIt_answersTheResentAnswerWithTheSameAccept() {
+        Request r = request();
+        Challenge c = challenged(r, VB_BOT, VB_KEY);
+        matrixProof(r, c, T0);
+        remoteProof(c, "alice", T0);
+        Answer a = answer(r, c);
+        Accept first = (Accept) sent(send(VB_BOT, VB_KEY, a, T0), MessageType.ACCEPT);
+        hb = new HostingEngine(Fixtures.hbPolicy(), store, fillInLog, new Random(4), T0.plusSeconds(30));
+        Accept again = (Accept) sent(send(VB_BOT, VB_KEY, a, T0.plusSeconds(60)), MessageType.ACCEPT);
+        assertEquals(first, again);
+        assertEquals(1, store.find(KEY).orElseThrow().epoch());
+        // Someone else's answer under that txn_id gets nothing of the kind.
+        assertEquals(CancelCode.UNKNOWN_TRANSACTION, cancelled(send(VB_BOT, OTHER_KEY, a, T0.plusSeconds(61))));
+    }
+
+    @Test
     void restart_recordsInForceResumeWithAFreshLease() {
         handshake(VB_BOT, VB_KEY, T0);
         Instant later = T0.plus(Duration.ofHours(2));
