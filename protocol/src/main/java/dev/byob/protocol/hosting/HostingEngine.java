@@ -126,7 +126,11 @@ public final class HostingEngine {
     }
 
     /** A user message waiting to be observed relayed by the visiting bridge. */
-    private record Pending(Lease.Direction direction, String messageId, RoomId room, Instant seenAt) {}
+    private record Pending(Lease.Direction direction, String messageId, RoomId room, Instant seenAt) {
+        HostingJournal.PendingMessage journaled() {
+            return new HostingJournal.PendingMessage(direction, messageId, room, seenAt);
+        }
+    }
 
     /** Messages of an ended record still pending: relayed by us at {@code relayAt} unless seen relayed first. */
     private record Draining(TrustRecord record, List<Pending> messages, Instant relayAt) {}
@@ -139,6 +143,7 @@ public final class HostingEngine {
     private final FillInLog fillInLog;
     private final Random random;
     private final BridgedRooms rooms;
+    private final HostingJournal journal;
     private final Map<ExchangeKey, Exchange> exchanges = new LinkedHashMap<>();
     private final Map<ReplyKey, Reply> replies = new HashMap<>();
     private final Map<TrustKey, LeaseState> leases = new HashMap<>();
@@ -164,6 +169,16 @@ public final class HostingEngine {
      */
     public HostingEngine(HostingPolicy policy, TrustStore store, FillInLog fillInLog, BridgedRooms rooms,
                          Random random, Instant now) {
+        this(policy, store, fillInLog, HostingJournal.NONE, rooms, random, now);
+    }
+
+    /**
+     * The full constructor: with a {@link HostingJournal}, a restarted engine also resumes the last
+     * heartbeat accepted and the messages still waiting to be observed relayed, per record in force.
+     */
+    public HostingEngine(HostingPolicy policy, TrustStore store, FillInLog fillInLog, HostingJournal journal,
+                         BridgedRooms rooms, Random random, Instant now) {
+        this.journal = Objects.requireNonNull(journal, "journal");
         this.rooms = Objects.requireNonNull(rooms, "rooms");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.store = Objects.requireNonNull(store, "store");
@@ -171,11 +186,29 @@ public final class HostingEngine {
         this.random = Objects.requireNonNull(random, "random");
         this.perVb = new RateLimiter<>(policy.requestsPerVb(), policy.rateWindow());
         this.perUser = new RateLimiter<>(policy.requestsPerUser(), policy.rateWindow());
+        Map<TrustKey, Long> epochs = new HashMap<>();
         for (TrustRecord record : store.all()) {
             if (record.active() && record.key().hbBot().equals(policy.hbBot())) {
                 leases.put(record.key(), new LeaseState(record, now.plusMillis(policy.lease().leaseMs())));
+                epochs.put(record.key(), record.epoch());
             }
         }
+        HostingJournal.Snapshot snapshot = journal.load(epochs);
+        snapshot.lastSeq().forEach((key, seq) -> {
+            LeaseState lease = leases.get(key);
+            if (lease != null) {
+                lease.lastSeq = seq;
+            }
+        });
+        snapshot.pending().forEach((key, messages) -> {
+            LeaseState lease = leases.get(key);
+            if (lease != null) {
+                for (HostingJournal.PendingMessage m : messages) {
+                    lease.pending.put(relayKey(m.direction(), m.messageId()),
+                            new Pending(m.direction(), m.messageId(), m.room(), m.seenAt()));
+                }
+            }
+        });
     }
 
     /** Who relays for {@code user} on {@code network} right now. */
@@ -561,6 +594,7 @@ public final class HostingEngine {
         Lease reply = new Lease(h.txnId(), h.userId(), h.network(), h.epoch(), h.seq(), policy.lease().leaseMs(),
                 filled, more);
         fillInLog.acknowledge(key, h.epoch(), h.fillAck());
+        journal.heartbeatAccepted(key, h.epoch(), h.seq());
         lease.lastSeq = h.seq();
         lease.lastTxn = h.txnId();
         lease.lastCanonical = canonical;
@@ -815,6 +849,7 @@ public final class HostingEngine {
         if (lease.lapsed) {
             fillIn(lease, p, now, out);
         } else {
+            journal.pendingAdded(lease.record.key(), lease.record.epoch(), p.journaled());
             lease.pending.put(relayKey(in.direction(), in.messageId()), p);
         }
     }
@@ -823,12 +858,14 @@ public final class HostingEngine {
         String key = relayKey(in.direction(), in.messageId());
         for (LeaseState lease : leases.values()) {
             if (lease.record.key().network().equals(in.network()) && lease.pending.remove(key) != null) {
+                journal.pendingResolved(lease.record.key(), lease.record.epoch(), in.direction(), in.messageId());
                 return;
             }
         }
         for (Draining d : draining) {
             if (d.record().key().network().equals(in.network())
                     && d.messages().removeIf(p -> relayKey(p.direction(), p.messageId()).equals(key))) {
+                journal.pendingResolved(d.record().key(), d.record().epoch(), in.direction(), in.messageId());
                 return;
             }
         }
@@ -840,6 +877,7 @@ public final class HostingEngine {
     }
 
     private void fillIn(LeaseState lease, Pending p, Instant now, List<HostingOutput> out) {
+        journal.pendingResolved(lease.record.key(), lease.record.epoch(), p.direction(), p.messageId());
         boolean toRemote = p.direction() == Lease.Direction.TO_REMOTE;
         Lease.FillIn entry = fillInLog.append(lease.record.key(), lease.record.epoch(), p.direction(),
                 toRemote ? Optional.of(EventId.parse(p.messageId())) : Optional.empty(),
@@ -863,6 +901,7 @@ public final class HostingEngine {
             }
             it.remove();
             for (Pending p : d.messages()) {
+                journal.pendingResolved(d.record().key(), d.record().epoch(), p.direction(), p.messageId());
                 out.add(new HostingOutput.Relay(d.record().key().userId(), d.record().key().network(), p.direction(),
                         p.messageId(), p.room(), OptionalLong.empty()));
             }

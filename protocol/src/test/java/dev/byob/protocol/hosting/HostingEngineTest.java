@@ -936,6 +936,26 @@ class HostingEngineTest {
     }
 
     @Test
+    void restart_withAJournal_keepsTheLastHeartbeatAndTheMessagesStillWaiting() {
+        InMemoryHostingJournal journal = new InMemoryHostingJournal();
+        hb = new HostingEngine(Fixtures.hbPolicy(), store, fillInLog, journal, BridgedRooms.NONE, new Random(3), T0);
+        handshake(VB_BOT, VB_KEY, T0);
+        Heartbeat five = new Heartbeat(new TxnId("hb-five-01"), USER, NETWORK, 1, 5, 0);
+        send(VB_BOT, VB_KEY, five, T0.plusSeconds(1));
+        userWrites("$waiting", T0.plusSeconds(2));
+        userWrites("$relayed", T0.plusSeconds(2));
+        hb.handle(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, "$relayed"), T0.plusSeconds(3));
+
+        Instant back = T0.plusSeconds(10);
+        hb = new HostingEngine(Fixtures.hbPolicy(), store, fillInLog, journal, BridgedRooms.NONE, new Random(4), back);
+        Heartbeat old = new Heartbeat(new TxnId("hb-old-001"), USER, NETWORK, 1, 4, 0);
+        assertEquals(CancelCode.UNEXPECTED_MESSAGE, cancelled(send(VB_BOT, VB_KEY, old, back)),
+                "a heartbeat older than the last one accepted renews nothing, even after a restart");
+        List<HostingOutput.Relay> filled = relays(hb.handle(new HostingInput.Tick(), back.plusSeconds(100)));
+        assertEquals(List.of("$waiting"), filled.stream().map(HostingOutput.Relay::messageId).toList());
+    }
+
+    @Test
     void restart_recordsInForceResumeWithAFreshLease() {
         handshake(VB_BOT, VB_KEY, T0);
         Instant later = T0.plus(Duration.ofHours(2));
