@@ -389,7 +389,9 @@ public final class ByobCoordinator implements RelayGate {
             } else if (out instanceof HostingOutput.Refused r) {
                 LOG.info("Refused a byob message from {} ({}): {} {}", r.sender(),
                         r.txnId().map(Object::toString).orElse("no txn_id"), r.code(), r.reason());
-                refused.labels(r.code().toString()).inc();
+                String code = r.code().value();
+                refused.labels(code.startsWith(MessageType.PREFIX) ? code.substring(MessageType.PREFIX.length()) : code)
+                        .inc();
             } else if (out instanceof HostingOutput.Ignored i) {
                 LOG.debug("Ignored: {}", i.reason());
                 ignored.inc();
