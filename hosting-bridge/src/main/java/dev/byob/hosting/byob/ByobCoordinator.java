@@ -116,7 +116,9 @@ public final class ByobCoordinator implements RelayGate {
      * A coordinator for the hosting bridge whose bot is {@code hbBot}, bridging {@code networks} under
      * {@code byob}'s policy; trust records in force in {@code store} take effect at once.
      *
-     * @param coreExecutor runs a task on the core thread (where the OpenID check's result is fed back)
+     * @param coreExecutor runs a task on the core thread (where the OpenID check's result is fed back); it
+     *     should queue the task behind the current one rather than run it inline, so that the outputs of one
+     *     input are carried out before the next input's
      * @param metrics where the counters of refusals, trust changes and relays are registered
      */
     public ByobCoordinator(UserId hbBot, List<IrcNetworkConfig> networks, ByobPolicyConfig byob, TrustStore store,
