@@ -1,5 +1,6 @@
 package dev.byob.hosting.config;
 
+import dev.byob.protocol.id.UserId;
 import dev.byob.protocol.message.Accept;
 import java.time.Duration;
 import java.util.List;
@@ -18,17 +19,28 @@ import java.util.Objects;
  * @param rateWindow the window of both request limits
  * @param maxInFlight exchanges in flight at once, over all users
  * @param maxInFlightPerUser exchanges in flight at once for one user
+ * @param admins Matrix users who may inspect every trust record through the bridge bot ({@code trust list},
+ *     {@code trust show}) and end one ({@code trust revoke})
  */
 public record ByobPolicyConfig(List<String> matrixProofMethods, Duration lease, Duration heartbeatInterval,
                                Duration challengeTtl, int requestsPerVb, int requestsPerUser, Duration rateWindow,
-                               int maxInFlight, int maxInFlightPerUser) {
-    /** Copies the list and checks the fields are present. */
+                               int maxInFlight, int maxInFlightPerUser, List<UserId> admins) {
+    /** Copies the lists and checks the fields are present. */
     public ByobPolicyConfig {
         matrixProofMethods = List.copyOf(matrixProofMethods);
+        admins = List.copyOf(admins);
         Objects.requireNonNull(lease, "lease");
         Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
         Objects.requireNonNull(challengeTtl, "challengeTtl");
         Objects.requireNonNull(rateWindow, "rateWindow");
+    }
+
+    /** A policy without admins. */
+    public ByobPolicyConfig(List<String> matrixProofMethods, Duration lease, Duration heartbeatInterval,
+                            Duration challengeTtl, int requestsPerVb, int requestsPerUser, Duration rateWindow,
+                            int maxInFlight, int maxInFlightPerUser) {
+        this(matrixProofMethods, lease, heartbeatInterval, challengeTtl, requestsPerVb, requestsPerUser, rateWindow,
+                maxInFlight, maxInFlightPerUser, List.of());
     }
 
     /** The lease terms granted with trust. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.byob.protocol.id.UserId;
 import dev.byob.protocol.message.ProofMethods;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -440,6 +441,19 @@ final class ConfigLoader {
             heartbeat = null;
         }
         Long challengeTtl = s.integer("challenge_ttl_seconds", 600, 1, 86_400);
+        List<String> adminNames = s.strings("admins", List.of());
+        List<UserId> admins = new ArrayList<>();
+        if (adminNames != null) {
+            for (String name : adminNames) {
+                try {
+                    admins.add(UserId.parse(name));
+                } catch (IllegalArgumentException e) {
+                    s.problem("admins", "'" + name + "' is not a Matrix user id (@user:server)");
+                    admins = null;
+                    break;
+                }
+            }
+        }
 
         Section limits = s.section("rate_limits", false);
         Long perVb = limits.integer("requests_per_vb", 10, 1, 1_000_000);
@@ -453,13 +467,13 @@ final class ConfigLoader {
         }
         limits.finish();
         s.finish();
-        if (methods == null || lease == null || heartbeat == null || challengeTtl == null || perVb == null
+        if (methods == null || admins == null || lease == null || heartbeat == null || challengeTtl == null || perVb == null
                 || perUser == null || window == null || inFlight == null || inFlightPerUser == null) {
             return null;
         }
         return new ByobPolicyConfig(methods, Duration.ofSeconds(lease), Duration.ofSeconds(heartbeat),
                 Duration.ofSeconds(challengeTtl), perVb.intValue(), perUser.intValue(), Duration.ofSeconds(window),
-                inFlight.intValue(), inFlightPerUser.intValue());
+                inFlight.intValue(), inFlightPerUser.intValue(), admins);
     }
 
     // ---- values ----

@@ -73,6 +73,7 @@ class BridgeConfigTest {
         assertEquals(Duration.ofHours(1), byob.rateWindow());
         assertEquals(64, byob.maxInFlight());
         assertEquals(4, byob.maxInFlightPerUser());
+        assertEquals(List.of(), byob.admins());
     }
 
     @Test
@@ -91,6 +92,7 @@ class BridgeConfigTest {
                 .set("irc.networks[0].nick_template", "mx_<name>")
                 .set("irc.networks[0].relaybot", true)
                 .set("byob.matrix_proof_methods", List.of("to_device", "dm"))
+                .set("byob.admins", List.of("@root:example.org"))
                 .set("byob.lease_seconds", 120)
                 .set("byob.heartbeat_seconds", 40)
                 .set("byob.challenge_ttl_seconds", 60)
@@ -112,6 +114,7 @@ class BridgeConfigTest {
         assertEquals(List.of("to_device", "dm"), config.byob().matrixProofMethods());
         assertEquals(new Accept.LeaseTerms(120_000, 40_000), config.byob().leaseTerms());
         assertEquals(Duration.ofSeconds(60), config.byob().rateWindow());
+        assertEquals(List.of(dev.byob.protocol.id.UserId.parse("@root:example.org")), config.byob().admins());
     }
 
     @Test
@@ -173,6 +176,7 @@ class BridgeConfigTest {
                 Arguments.of("byob.matrix_proof_methods", List.of("openid"),
                         "byob.matrix_proof_methods: must include dm"),
                 Arguments.of("byob.matrix_proof_methods", List.of("dm", "dm"), "byob.matrix_proof_methods: lists 'dm' twice"),
+                Arguments.of("byob.admins", List.of("root"), "byob.admins: 'root' is not a Matrix user id"),
                 Arguments.of("byob.heartbeat_seconds", 100, "byob.heartbeat_seconds: must not exceed lease_seconds (90)"),
                 Arguments.of("byob.rate_limits.max_in_flight_per_user", 100,
                         "byob.rate_limits.max_in_flight_per_user: must not exceed max_in_flight (64)"),

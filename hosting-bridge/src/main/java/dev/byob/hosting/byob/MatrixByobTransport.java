@@ -1,0 +1,201 @@
+package dev.byob.hosting.byob;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.byob.hosting.matrix.CreateRoomOptions;
+import dev.byob.hosting.matrix.MatrixClient;
+import dev.byob.hosting.matrix.RoomPreset;
+import dev.byob.hosting.store.SqlCanonicalDms;
+import dev.byob.protocol.id.RoomId;
+import dev.byob.protocol.id.UserId;
+import java.io.IOException;
+import java.net.URI;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link ByobTransport} over the Client-Server API as the bridge bot. Every call is queued on {@code worker}
+ * (a single thread keeps their order, which the protocol relies on: a challenge before the accept after it),
+ * so the core thread never waits for the homeserver.
+ *
+ * <p>DMs: the DM with each peer is kept in {@link SqlCanonicalDms}. When none is known, the bot creates one
+ * ({@code is_direct}, {@code trusted_private_chat}, inviting the peer), records it and adds it to its own
+ * {@code m.direct}. A direct invite from a peer is joined, and the newest such room becomes the DM with that
+ * peer; when the peer leaves it, it is forgotten.
+ *
+ * <p>OpenID: the token is exchanged at {@code /_matrix/federation/v1/openid/userinfo} of the base URL that
+ * {@code openIdBase} gives for the token's server name; {@link #sameServerOnly} knows only the bridge's own
+ * homeserver (its client-server URL, where Synapse also serves this endpoint with the {@code openid} listener
+ * resource). Other servers would need the Server-Server API's server name resolution (well-known, SRV, port
+ * 8448) and a guard against request forgery to internal addresses; until then their tokens are not checked
+ * (the exchange fails with {@code matrix_proof_failed}), so {@code openid} is only of use for users of the
+ * bridge's own homeserver.
+ */
+public final class MatrixByobTransport implements ByobTransport {
+    private static final Logger LOG = LoggerFactory.getLogger(MatrixByobTransport.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final MatrixClient bot;
+    private final UserId botId;
+    private final SqlCanonicalDms dms;
+    private final Executor worker;
+    private final Function<String, Optional<URI>> openIdBase;
+    private final OkHttpClient http;
+
+    /**
+     * A transport acting as {@code botId} through {@code client} (the appservice's client), keeping DMs in
+     * {@code dms}, working on {@code worker}, checking OpenID tokens at the base URL {@code openIdBase} gives
+     * for a server name (empty: not checked).
+     */
+    public MatrixByobTransport(MatrixClient client, UserId botId, SqlCanonicalDms dms, Executor worker,
+                               Function<String, Optional<URI>> openIdBase) {
+        this.botId = Objects.requireNonNull(botId, "botId");
+        this.bot = Objects.requireNonNull(client, "client").as(botId);
+        this.dms = Objects.requireNonNull(dms, "dms");
+        this.worker = Objects.requireNonNull(worker, "worker");
+        this.openIdBase = Objects.requireNonNull(openIdBase, "openIdBase");
+        this.http = MatrixClient.sharedHttpClient();
+    }
+
+    /** OpenID tokens of {@code serverName} are checked at {@code homeserver}; others are not checked. */
+    public static Function<String, Optional<URI>> sameServerOnly(String serverName, URI homeserver) {
+        return name -> name.equals(serverName) ? Optional.of(homeserver) : Optional.empty();
+    }
+
+    @Override
+    public void sendToVisitingBridge(UserId vbBot, String eventType, ObjectNode content, String clientTxnId) {
+        run("send " + eventType + " to " + vbBot, () -> bot.sendMessageEvent(dmWith(vbBot), eventType, content,
+                clientTxnId));
+    }
+
+    @Override
+    public void notifyUser(UserId user, String text) {
+        run("notify " + user, () -> bot.sendMessageEvent(dmWith(user), "m.room.message", notice(text)));
+    }
+
+    @Override
+    public void reply(RoomId room, String text) {
+        run("reply in " + room, () -> bot.sendMessageEvent(room, "m.room.message", notice(text)));
+    }
+
+    @Override
+    public void joinDirect(RoomId room, UserId inviter) {
+        run("join the DM " + room + " from " + inviter, () -> {
+            bot.join(room);
+            dms.put(botId, inviter, room);
+            addToDirect(inviter, room);
+        });
+    }
+
+    @Override
+    public void directRoomSeen(RoomId room, UserId peer) {
+        run("remember the DM " + room + " with " + peer, () -> dms.putIfAbsent(botId, peer, room));
+    }
+
+    @Override
+    public void directRoomLeft(RoomId room, UserId peer) {
+        run("forget the DM " + room + " with " + peer, () -> {
+            if (dms.forget(botId, peer, room)) {
+                LOG.info("{} left the DM {}; a new one will be made when needed", peer, room);
+            }
+        });
+    }
+
+    @Override
+    public CompletionStage<Optional<UserId>> checkOpenId(String matrixServerName, String accessToken) {
+        CompletableFuture<Optional<UserId>> result = new CompletableFuture<>();
+        worker.execute(() -> {
+            try {
+                result.complete(userInfo(matrixServerName, accessToken));
+            } catch (IOException | RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    private Optional<UserId> userInfo(String serverName, String accessToken) throws IOException {
+        URI base = openIdBase.apply(serverName).orElseThrow(() -> new IOException(
+                "OpenID tokens of " + serverName + " cannot be checked here (only this bridge's homeserver's)"));
+        HttpUrl url = HttpUrl.get(base.toString()).newBuilder()
+                .addPathSegments("_matrix/federation/v1/openid/userinfo")
+                .addQueryParameter("access_token", accessToken)
+                .build();
+        try (Response response = http.newCall(new Request.Builder().url(url).build()).execute()) {
+            if (response.code() == 401 || response.code() == 403) {
+                return Optional.empty();
+            }
+            if (response.code() != 200) {
+                throw new IOException("openid/userinfo at " + serverName + " answered " + response.code());
+            }
+            JsonNode body = JSON.readTree(response.body().string());
+            JsonNode sub = body.get("sub");
+            if (sub == null || !sub.isTextual()) {
+                throw new IOException("openid/userinfo at " + serverName + " answered without 'sub'");
+            }
+            return Optional.of(UserId.parse(sub.textValue()));
+        }
+    }
+
+    /** The DM with {@code peer}: the known one, or a new one. Runs on the worker. */
+    private RoomId dmWith(UserId peer) {
+        Optional<RoomId> known = dms.find(botId, peer);
+        if (known.isPresent()) {
+            return known.get();
+        }
+        RoomId room = bot.createRoom(CreateRoomOptions.builder().direct(true).preset(RoomPreset.TRUSTED_PRIVATE_CHAT)
+                .invite(peer).build());
+        dms.put(botId, peer, room);
+        addToDirect(peer, room);
+        LOG.info("Created the DM {} with {}", room, peer);
+        return room;
+    }
+
+    /** Adds {@code room} to the bot's {@code m.direct} under {@code peer}; a failure here only costs clients' display. */
+    private void addToDirect(UserId peer, RoomId room) {
+        try {
+            ObjectNode direct = bot.getAccountData(botId, "m.direct").filter(JsonNode::isObject)
+                    .map(n -> ((ObjectNode) n).deepCopy()).orElseGet(JSON::createObjectNode);
+            JsonNode rooms = direct.get(peer.value());
+            ArrayNode list = rooms != null && rooms.isArray() ? (ArrayNode) rooms : direct.putArray(peer.value());
+            for (JsonNode r : list) {
+                if (room.value().equals(r.asText())) {
+                    return;
+                }
+            }
+            list.add(room.value());
+            bot.putAccountData(botId, "m.direct", direct);
+        } catch (RuntimeException e) {
+            LOG.warn("Could not record {} in m.direct: {}", room, e.toString());
+        }
+    }
+
+    private static ObjectNode notice(String text) {
+        ObjectNode content = JSON.createObjectNode();
+        content.put("msgtype", "m.notice");
+        content.put("body", text);
+        return content;
+    }
+
+    private void run(String what, Runnable work) {
+        worker.execute(() -> {
+            try {
+                work.run();
+            } catch (RuntimeException e) {
+                LOG.warn("byob: could not {}: {}", what, e.toString());
+            }
+        });
+    }
+}
