@@ -113,7 +113,8 @@ class HostingBridgeRelayIT {
 
             List<String> bobSaw = new ArrayList<>();
             for (IrcMessage m : bob.received()) {
-                if (m.is("PRIVMSG") && channel.equalsIgnoreCase(m.param(0))) {
+                // bob's client has echo-message: his own lines come back from the server, not from the bridge
+                if (m.is("PRIVMSG") && channel.equalsIgnoreCase(m.param(0)) && !bobNick.equalsIgnoreCase(m.nick())) {
                     bobSaw.add(m.param(1));
                 }
             }
