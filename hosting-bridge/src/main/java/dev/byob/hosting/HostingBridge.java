@@ -2,7 +2,17 @@ package dev.byob.hosting;
 
 import dev.byob.hosting.appservice.AppserviceServer;
 import dev.byob.hosting.appservice.TransactionSink;
+import dev.byob.hosting.bridge.BridgeActions;
+import dev.byob.hosting.bridge.BridgeCore;
+import dev.byob.hosting.bridge.RelayGate;
 import dev.byob.hosting.config.BridgeConfig;
+import dev.byob.hosting.config.DatabaseConfig;
+import dev.byob.hosting.matrix.MatrixClient;
+import dev.byob.hosting.store.Database;
+import dev.byob.hosting.store.SqlBridgedRooms;
+import dev.byob.hosting.store.SqlTransactionSink;
+import java.time.Clock;
+import java.util.concurrent.ExecutionException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Objects;
@@ -11,21 +21,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running hosting bridge: made from a validated {@link BridgeConfig}, it prepares the data directory and
- * serves the application-service API until stopped. {@link #start()} and {@link #stop()} may each be called
- * more than once.
+ * The running hosting bridge: made from a validated {@link BridgeConfig}, it prepares the data directory, opens
+ * its database, serves the application-service API and bridges the configured rooms until stopped
+ * ({@link #bridging}); or, made with {@link #create}, only serves the API into a given sink. {@link #start()} and
+ * {@link #stop()} may each be called more than once.
  */
 public final class HostingBridge implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HostingBridge.class);
 
     private final BridgeConfig config;
-    private final AppserviceServer server;
+    private final TransactionSink givenSink;
+    private final RelayGate gate;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean ready;
+    private AppserviceServer server;
+    private Database database;
+    private MatrixClient matrix;
+    private BridgeCore core;
 
-    private HostingBridge(BridgeConfig config, TransactionSink sink) {
+    private HostingBridge(BridgeConfig config, TransactionSink sink, RelayGate gate) {
         this.config = config;
-        this.server = AppserviceServer.builder()
+        this.givenSink = sink;
+        this.gate = gate;
+    }
+
+    private AppserviceServer server(TransactionSink sink) {
+        return AppserviceServer.builder()
                 .address(config.appservice().address())
                 .port(config.appservice().port())
                 .hsToken(config.tokens().hsToken().reveal())
@@ -36,13 +57,24 @@ public final class HostingBridge implements AutoCloseable {
     }
 
     /**
+     * The whole bridge for {@code config}, which must have its tokens: it stores the transactions it receives
+     * in the configured database and bridges rooms and channels, asking {@code gate} before relaying
+     * ({@link RelayGate#ALWAYS} for a bridge without byob).
+     */
+    public static HostingBridge bridging(BridgeConfig config, RelayGate gate) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(gate, "gate");
+        return new HostingBridge(config, null, gate);
+    }
+
+    /**
      * A bridge for {@code config}, which must have its tokens (loaded with {@link BridgeConfig#load}), storing
      * the transactions it receives in {@code sink}.
      */
     public static HostingBridge create(BridgeConfig config, TransactionSink sink) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(sink, "sink");
-        return new HostingBridge(config, sink);
+        return new HostingBridge(config, sink, null);
     }
 
     /**
@@ -59,12 +91,58 @@ public final class HostingBridge implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException("cannot create the data directory " + config.dataDir() + ": " + e.getMessage(), e);
         }
-        server.start();
+        if (givenSink != null) {
+            if (server == null) {
+                server = server(givenSink);
+            }
+            server.start();
+        } else {
+            startBridging();
+        }
         ready = true;
         LOG.info("hosting bridge {} ready: bot {}, ghosts {}, application-service API on {}:{} (registered as {})",
                 config.appservice().id(), config.botUserId(), config.ghosts(),
                 server.address().getAddress().getHostAddress(), server.port(), config.appservice().url());
         return this;
+    }
+
+    private void startBridging() throws IOException {
+        database = Database.open(storeConfig(config.database()));
+        SqlTransactionSink sink = new SqlTransactionSink(database, Clock.systemUTC());
+        matrix = MatrixClient.builder(config.homeserver().url(), config.tokens().asToken().reveal()).build();
+        core = new BridgeCore(config, matrix, sink, new SqlBridgedRooms(database), gate);
+        server = server(sink);
+        server.start();
+        try {
+            core.start();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting the bridge", e);
+        } catch (ExecutionException e) {
+            throw new IOException("the bridge could not start: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private static dev.byob.hosting.store.DatabaseConfig storeConfig(DatabaseConfig database) {
+        if (database instanceof DatabaseConfig.Sqlite sqlite) {
+            return new dev.byob.hosting.store.DatabaseConfig.Sqlite(sqlite.path());
+        }
+        DatabaseConfig.Postgres postgres = (DatabaseConfig.Postgres) database;
+        return new dev.byob.hosting.store.DatabaseConfig.Postgres(postgres.jdbcUrl(), postgres.user(),
+                postgres.password().map(secret -> secret.reveal()).orElse(null));
+    }
+
+    /**
+     * What the byob side may ask of the bridge core (call it on the core's thread, from the gate); empty for a
+     * bridge made with {@link #create}, and before {@link #start()}.
+     */
+    public java.util.Optional<BridgeActions> actions() {
+        return java.util.Optional.ofNullable(core);
+    }
+
+    /** The bridge core, once started; null for a bridge made with {@link #create}. */
+    public BridgeCore core() {
+        return core;
     }
 
     /** The application-service server. */
@@ -81,7 +159,18 @@ public final class HostingBridge implements AutoCloseable {
     public void stop() {
         synchronized (this) {
             ready = false;
-            server.stop();
+            if (server != null) {
+                server.stop();
+            }
+            if (core != null) {
+                core.close();
+            }
+            if (matrix != null) {
+                matrix.close();
+            }
+            if (database != null) {
+                database.close();
+            }
         }
         stopped.countDown();
     }

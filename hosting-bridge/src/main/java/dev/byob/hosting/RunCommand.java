@@ -1,6 +1,6 @@
 package dev.byob.hosting;
 
-import dev.byob.hosting.appservice.InMemoryTransactionSink;
+import dev.byob.hosting.bridge.RelayGate;
 import dev.byob.hosting.config.BridgeConfig;
 import dev.byob.hosting.config.ConfigException;
 import java.io.IOException;
@@ -23,7 +23,6 @@ import picocli.CommandLine.Option;
         })
 final class RunCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
-    private static final int REMEMBERED_TRANSACTIONS = 1024;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -41,8 +40,7 @@ final class RunCommand implements Callable<Integer> {
             GenerateRegistrationCommand.printProblems(err, e);
             return Main.EXIT_USAGE;
         }
-        LOG.warn("no durable transaction store yet: received events are kept in memory only");
-        HostingBridge bridge = HostingBridge.create(bridgeConfig, new InMemoryTransactionSink(REMEMBERED_TRANSACTIONS));
+        HostingBridge bridge = HostingBridge.bridging(bridgeConfig, RelayGate.ALWAYS);
         try {
             bridge.start();
         } catch (IOException e) {

@@ -15,10 +15,12 @@ import java.util.Objects;
  * @param database where the bridge keeps its durable state
  * @param ircNetworks the IRC networks it bridges, at least one
  * @param byob the byob policy: what it accepts from visiting bridges and its limits
+ * @param rooms the rooms bridged by the configuration, possibly none
  */
 public record BridgeConfig(Path file, HomeserverConfig homeserver, AppserviceConfig appservice, Path dataDir,
-                           DatabaseConfig database, List<IrcNetworkConfig> ircNetworks, ByobPolicyConfig byob) {
-    /** Copies the list and checks the fields are present. */
+                           DatabaseConfig database, List<IrcNetworkConfig> ircNetworks, ByobPolicyConfig byob,
+                           List<RoomConfig> rooms) {
+    /** Copies the lists and checks the fields are present. */
     public BridgeConfig {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(homeserver, "homeserver");
@@ -27,6 +29,12 @@ public record BridgeConfig(Path file, HomeserverConfig homeserver, AppserviceCon
         Objects.requireNonNull(database, "database");
         ircNetworks = List.copyOf(ircNetworks);
         Objects.requireNonNull(byob, "byob");
+        rooms = List.copyOf(rooms);
+    }
+
+    /** The network with id {@code id}, if configured. */
+    public java.util.Optional<IrcNetworkConfig> network(String id) {
+        return ircNetworks.stream().filter(n -> n.id().equals(id)).findFirst();
     }
 
     /**

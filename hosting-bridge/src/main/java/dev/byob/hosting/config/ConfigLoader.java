@@ -50,6 +50,8 @@ final class ConfigLoader {
     private static final Pattern NETWORK_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]_-]{1,255}");
     private static final Pattern NICK = Pattern.compile("[A-Za-z\\[\\]\\\\`_^{|}][A-Za-z0-9\\[\\]\\\\`_^{|}-]{0,29}");
+    private static final Pattern ROOM = Pattern.compile("[!#][^:\\s]+:[A-Za-z0-9.:\\[\\]-]+");
+    private static final Pattern CHANNEL = Pattern.compile("[#&][^\\x00-\\x20,\\x07]{1,49}");
     private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]{16,}");
 
     private final Path file;
@@ -81,11 +83,12 @@ final class ConfigLoader {
         DatabaseConfig database = database(top.section("database", false), dataDir);
         List<IrcNetworkConfig> networks = irc(top.section("irc", true));
         ByobPolicyConfig byob = byob(top.section("byob", false));
+        List<RoomConfig> rooms = rooms(top, networks);
         top.finish();
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new BridgeConfig(file, homeserver, appservice, dataDir, database, networks, byob);
+        return new BridgeConfig(file, homeserver, appservice, dataDir, database, networks, byob, rooms);
     }
 
     private JsonNode parse() throws ConfigException {
@@ -409,6 +412,40 @@ final class ConfigLoader {
             return null;
         }
         return new IrcNetworkConfig(id, host, port.intValue(), tls, botNick, template, relaybot);
+    }
+
+    private static List<RoomConfig> rooms(Section top, List<IrcNetworkConfig> networks) {
+        List<RoomConfig> rooms = new ArrayList<>();
+        Set<String> seenRooms = new HashSet<>();
+        Set<String> seenChannels = new HashSet<>();
+        for (Section r : top.sections("rooms")) {
+            String room = r.requiredString("room");
+            if (room != null && !ROOM.matcher(room).matches()) {
+                r.problem("room", "not a room id (!id:server) or alias (#alias:server)");
+                room = null;
+            } else if (room != null && !seenRooms.add(room)) {
+                r.problem("room", "bridged twice");
+                room = null;
+            }
+            String network = r.requiredString("network");
+            if (network != null && networks != null && networks.stream().noneMatch(n -> n.id().equals(network))) {
+                r.problem("network", "no IRC network has id '" + network + "'");
+            }
+            String channel = r.requiredString("channel");
+            if (channel != null && !CHANNEL.matcher(channel).matches()) {
+                r.problem("channel", "not an IRC channel name (starts with # or &, no spaces, commas or control characters)");
+                channel = null;
+            } else if (channel != null && network != null
+                    && !seenChannels.add(network + " " + channel.toLowerCase(Locale.ROOT))) {
+                r.problem("channel", "bridged to another room already");
+                channel = null;
+            }
+            r.finish();
+            if (room != null && network != null && channel != null) {
+                rooms.add(new RoomConfig(room, network, channel));
+            }
+        }
+        return rooms;
     }
 
     private static ByobPolicyConfig byob(Section s) {

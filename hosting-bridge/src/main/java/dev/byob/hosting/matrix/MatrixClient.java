@@ -366,6 +366,11 @@ public final class MatrixClient implements AutoCloseable {
         }
     }
 
+    /** One event of {@code room}, as raw JSON: {@code GET /rooms/{roomId}/event/{eventId}}. */
+    public JsonNode getEvent(RoomId room, EventId event) {
+        return execute("GET", client("rooms", room.value(), "event", event.value()), null, true, null, true).body();
+    }
+
     /** Every current state event of {@code room}, as raw JSON events: {@code GET /rooms/{roomId}/state}. */
     public List<JsonNode> getRoomState(RoomId room) {
         Answer answer = execute("GET", client("rooms", room.value(), "state"), null, true, null, true);

@@ -27,7 +27,8 @@ final class Migrations {
             "V1__trust",
             "V2__fill_in",
             "V3__appservice_transactions",
-            "V4__rooms");
+            "V4__rooms",
+            "V5__pending_events");
 
     /** One script: its version, its name and where it lives. */
     record Migration(int version, String name, String folder) {

@@ -199,6 +199,40 @@ class BridgeConfigTest {
     }
 
     @Test
+    void load_rooms_takesThemInOrder() throws Exception {
+        Path file = ConfigFiles.valid().set("rooms", List.of(
+                Map.of("room", "!abc:example.org", "network", "libera", "channel", "#byob"),
+                Map.of("room", "#alias:example.org", "network", "libera", "channel", "#other"))).write(dir);
+
+        BridgeConfig config = BridgeConfig.load(file);
+
+        assertEquals(List.of(new RoomConfig("!abc:example.org", "libera", "#byob"),
+                new RoomConfig("#alias:example.org", "libera", "#other")), config.rooms());
+    }
+
+    @Test
+    void load_noRooms_none() throws Exception {
+        assertEquals(List.of(), BridgeConfig.load(ConfigFiles.valid().write(dir)).rooms());
+    }
+
+    @Test
+    void load_badRooms_eachProblemUnderItsKey() {
+        List<String> problems = problems(ConfigFiles.valid().set("rooms", List.of(
+                Map.of("room", "not-a-room", "network", "libera", "channel", "#byob"),
+                Map.of("room", "!a:example.org", "network", "efnet", "channel", "#x"),
+                Map.of("room", "!b:example.org", "network", "libera", "channel", "no hash"),
+                Map.of("room", "!c:example.org", "network", "libera", "channel", "#X"),
+                Map.of("room", "!d:example.org", "network", "libera", "channel", "#x"))));
+
+        assertEquals(List.of(
+                prefix() + "rooms[0].room: not a room id (!id:server) or alias (#alias:server)",
+                prefix() + "rooms[1].network: no IRC network has id 'efnet'",
+                prefix() + "rooms[2].channel: not an IRC channel name (starts with # or &, no spaces, commas or"
+                        + " control characters)",
+                prefix() + "rooms[4].channel: bridged to another room already"), problems);
+    }
+
+    @Test
     void load_duplicateNetworkIds_areRefused() {
         ConfigFiles files = ConfigFiles.valid();
         files.set("irc.networks", List.of(

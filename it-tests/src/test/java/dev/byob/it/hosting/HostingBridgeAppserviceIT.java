@@ -19,7 +19,6 @@ import dev.byob.it.harness.Http;
 import dev.byob.it.harness.MatrixAccount;
 import dev.byob.it.harness.Names;
 import dev.byob.it.harness.RealServers;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -54,22 +53,11 @@ class HostingBridgeAppserviceIT {
         homeserver = server;
         registration = homeserver.appservice(HostingBridgeAppservices.ID);
         configFile = dir.resolve("config.yaml");
-        Files.writeString(configFile, String.join("\n",
-                "homeserver:",
-                "  url: " + homeserver.baseUrl(),
-                "  server_name: " + homeserver.serverName(),
-                "appservice:",
-                "  id: " + registration.id(),
-                "  port: " + registration.port(),
-                "  as_token: " + registration.asToken(),
-                "  hs_token: " + registration.hsToken(),
-                "  bot_localpart: " + HostingBridgeAppservices.BOT_LOCALPART,
-                "  ghost_prefix: " + HostingBridgeAppservices.GHOST_PREFIX,
-                "data_dir: data",
+        HostingBridgeAppservices.writeConfig(configFile, homeserver, registration,
+                HostingBridgeAppservices.BOT_LOCALPART, HostingBridgeAppservices.GHOST_PREFIX,
                 "irc:",
                 "  networks:",
-                "    - {id: test, host: 127.0.0.1, tls: false, bot_nick: hbitbot}",
-                ""));
+                "    - {id: test, host: 127.0.0.1, tls: false, bot_nick: hbitbot}");
         sink = new InMemoryTransactionSink(10_000);
         bridge = HostingBridge.create(BridgeConfig.load(configFile), sink).start();
     }

@@ -4,12 +4,17 @@ import dev.byob.hosting.appservice.GhostNamespace;
 import dev.byob.hosting.config.AppserviceTokens;
 import dev.byob.it.harness.AppserviceProvider;
 import dev.byob.it.harness.AppserviceRegistration;
+import dev.byob.it.harness.Homeserver;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The hosting bridge's registration on the shared Synapse, made the way the bridge makes its own: random
+ * The hosting bridge's registrations on the shared Synapse, made the way the bridge makes its own: random
  * tokens from {@link AppserviceTokens#random()} and the exclusive ghost namespace from
- * {@link GhostNamespace#regex()}.
+ * {@link GhostNamespace#regex()}. One per test class that runs a bridge, since Synapse backs off from an
+ * appservice it could not reach, and each class stops its bridge at its end.
  */
 public final class HostingBridgeAppservices implements AppserviceProvider {
     /** The registration's id. */
@@ -19,14 +24,50 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
     /** The localpart prefix of the bridge's ghosts. */
     public static final String GHOST_PREFIX = "hbit_irc_";
 
+    /** The registration of the bridge that relays ({@code HostingBridgeRelayIT}). */
+    public static final String RELAY_ID = "byob-hosting-bridge-relay-it";
+    /** Its bot's localpart. */
+    public static final String RELAY_BOT_LOCALPART = "hbrelay_bridge";
+    /** Its ghosts' localpart prefix. */
+    public static final String RELAY_GHOST_PREFIX = "hbrelay_irc_";
+
+    /**
+     * Writes the bridge's configuration for {@code registration} to {@code file}: homeserver, appservice with the
+     * registration's tokens and port, {@code data_dir: data}, then {@code rest} (the {@code irc:} section and
+     * anything more), as YAML lines.
+     */
+    public static Path writeConfig(Path file, Homeserver homeserver, AppserviceRegistration registration,
+                                   String botLocalpart, String ghostPrefix, String... rest) throws IOException {
+        List<String> lines = new java.util.ArrayList<>(List.of(
+                "homeserver:",
+                "  url: " + homeserver.baseUrl(),
+                "  server_name: " + homeserver.serverName(),
+                "appservice:",
+                "  id: " + registration.id(),
+                "  port: " + registration.port(),
+                "  as_token: " + registration.asToken(),
+                "  hs_token: " + registration.hsToken(),
+                "  bot_localpart: " + botLocalpart,
+                "  ghost_prefix: " + ghostPrefix,
+                "data_dir: data"));
+        lines.addAll(List.of(rest));
+        lines.add("");
+        return Files.writeString(file, String.join("\n", lines));
+    }
+
     @Override
     public List<AppserviceRegistration> appservices(String serverName) {
+        return List.of(registration(ID, BOT_LOCALPART, GHOST_PREFIX, serverName),
+                registration(RELAY_ID, RELAY_BOT_LOCALPART, RELAY_GHOST_PREFIX, serverName));
+    }
+
+    private static AppserviceRegistration registration(String id, String bot, String ghostPrefix, String serverName) {
         AppserviceTokens tokens = AppserviceTokens.random();
-        return List.of(AppserviceRegistration.builder(ID)
+        return AppserviceRegistration.builder(id)
                 .asToken(tokens.asToken().reveal())
                 .hsToken(tokens.hsToken().reveal())
-                .senderLocalpart(BOT_LOCALPART)
-                .users(GhostNamespace.of(GHOST_PREFIX, serverName).regex(), true)
-                .build());
+                .senderLocalpart(bot)
+                .users(GhostNamespace.of(ghostPrefix, serverName).regex(), true)
+                .build();
     }
 }

@@ -12,6 +12,7 @@ import dev.byob.hosting.store.SqlFillInLogContract;
 import dev.byob.hosting.store.SqlTrustStoreContract;
 import dev.byob.hosting.store.StoreException;
 import dev.byob.hosting.store.TestDatabases;
+import dev.byob.hosting.store.TransactionSinkContract;
 import dev.byob.hosting.store.TrustStoreContract;
 import dev.byob.it.harness.PostgresServer;
 import dev.byob.it.harness.RealServers;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The hosting bridge's stores on a real PostgreSQL: the same contract tests as on SQLite
  * ({@link TrustStoreContract}, {@link FillInLogContract}, {@link ProcessedTransactionsContract},
+ * {@link TransactionSinkContract},
  * {@link DatabaseContract}), each test in a schema of its own.
  */
 @RealServers
@@ -68,6 +70,14 @@ class SqlStoresPostgresIT {
 
     @Nested
     class ProcessedTransactions extends ProcessedTransactionsContract {
+        @Override
+        protected TestDatabases databases() {
+            return databases;
+        }
+    }
+
+    @Nested
+    class TransactionSink extends TransactionSinkContract {
         @Override
         protected TestDatabases databases() {
             return databases;

@@ -1,0 +1,144 @@
+package dev.byob.hosting.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.byob.hosting.appservice.Transaction;
+import dev.byob.hosting.appservice.TransactionSink;
+import dev.byob.hosting.appservice.TransactionSinkException;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The durable {@link TransactionSink}: a transaction's events go to table {@code pending_event}, in order,
+ * and its id to {@code appservice_transaction} ({@link ProcessedTransactions}), in one database transaction.
+ * The bridge core reads them back with {@link #pending}, in the order received, and deletes each once
+ * handled ({@link #done}); what it had not finished when the process died is still there at the next start.
+ */
+public final class SqlTransactionSink implements TransactionSink {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One stored event, with its place in the order of arrival. */
+    public record PendingEvent(long seq, String txnId, JsonNode event) {
+        /** Checks for null. */
+        public PendingEvent {
+            Objects.requireNonNull(txnId, "txnId");
+            Objects.requireNonNull(event, "event");
+        }
+    }
+
+    private final Database database;
+    private final ProcessedTransactions processed;
+    private volatile Runnable onStored = () -> { };
+
+    /** A sink storing into {@code database}; {@code clock} dates the processed ids. */
+    public SqlTransactionSink(Database database, Clock clock) {
+        this.database = Objects.requireNonNull(database, "database");
+        this.processed = new ProcessedTransactions(database, clock);
+    }
+
+    /** Runs {@code listener} after each transaction whose events were stored (on the intake thread). */
+    public void onStored(Runnable listener) {
+        this.onStored = Objects.requireNonNull(listener, "listener");
+    }
+
+    @Override
+    public boolean isProcessed(String txnId) throws TransactionSinkException {
+        try {
+            return database.transaction(c -> {
+                try (PreparedStatement s = c.prepareStatement(
+                        "SELECT 1 FROM appservice_transaction WHERE txn_id = ?")) {
+                    s.setString(1, txnId);
+                    try (ResultSet r = s.executeQuery()) {
+                        return r.next();
+                    }
+                }
+            });
+        } catch (StoreException e) {
+            throw new TransactionSinkException("cannot read the processed transactions: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void accept(Transaction transaction) throws TransactionSinkException {
+        List<String> events = new ArrayList<>(transaction.events().size());
+        for (JsonNode event : transaction.events()) {
+            try {
+                events.add(JSON.writeValueAsString(event));
+            } catch (JsonProcessingException e) {
+                throw new TransactionSinkException("cannot serialize an event: " + e.getOriginalMessage(), e);
+            }
+        }
+        boolean stored;
+        try {
+            stored = database.transaction(c -> {
+                if (!processed.markProcessed(transaction.txnId())) {
+                    return false;
+                }
+                long next;
+                try (PreparedStatement s = c.prepareStatement("SELECT COALESCE(MAX(seq), 0) FROM pending_event");
+                     ResultSet r = s.executeQuery()) {
+                    r.next();
+                    next = r.getLong(1) + 1;
+                }
+                try (PreparedStatement s = c.prepareStatement(
+                        "INSERT INTO pending_event (seq, txn_id, event_json) VALUES (?, ?, ?)")) {
+                    for (String event : events) {
+                        s.setLong(1, next++);
+                        s.setString(2, transaction.txnId());
+                        s.setString(3, event);
+                        s.addBatch();
+                    }
+                    if (!events.isEmpty()) {
+                        s.executeBatch();
+                    }
+                }
+                return true;
+            });
+        } catch (StoreException e) {
+            throw new TransactionSinkException("cannot store transaction " + transaction.txnId() + ": " + e.getMessage(),
+                    e);
+        }
+        if (stored && !events.isEmpty()) {
+            onStored.run();
+        }
+    }
+
+    /** Up to {@code limit} stored events not yet handled, oldest first. */
+    public List<PendingEvent> pending(int limit) {
+        return database.transaction(c -> {
+            List<PendingEvent> pending = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT seq, txn_id, event_json FROM pending_event ORDER BY seq LIMIT ?")) {
+                s.setInt(1, limit);
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        JsonNode event;
+                        try {
+                            event = JSON.readTree(r.getString(3));
+                        } catch (JsonProcessingException e) {
+                            throw new StoreException(StoreException.Code.QUERY_FAILED,
+                                    "stored event " + r.getLong(1) + " is not JSON", e);
+                        }
+                        pending.add(new PendingEvent(r.getLong(1), r.getString(2), event));
+                    }
+                }
+            }
+            return pending;
+        });
+    }
+
+    /** Forgets the stored event {@code seq}: it was handled. */
+    public void done(long seq) {
+        database.transaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM pending_event WHERE seq = ?")) {
+                s.setLong(1, seq);
+                return s.executeUpdate();
+            }
+        });
+    }
+}
