@@ -10,6 +10,7 @@ import dev.byob.hosting.metrics.Counter;
 import dev.byob.hosting.metrics.MetricsRegistry;
 import dev.byob.protocol.hosting.FillInLog;
 import dev.byob.protocol.hosting.HostingEngine;
+import dev.byob.protocol.hosting.HostingJournal;
 import dev.byob.protocol.hosting.HostingInput;
 import dev.byob.protocol.hosting.HostingOutput;
 import dev.byob.protocol.hosting.HostingPolicy;
@@ -119,10 +120,12 @@ public final class ByobCoordinator implements RelayGate {
      * @param coreExecutor runs a task on the core thread (where the OpenID check's result is fed back); it
      *     should queue the task behind the current one rather than run it inline, so that the outputs of one
      *     input are carried out before the next input's
+     * @param journal what the engine must remember across a restart: the last heartbeat per record and the
+     *     messages still waiting to be observed relayed ({@code SqlHostingJournal} in the bridge's database)
      * @param metrics where the counters of refusals, trust changes and relays are registered
      */
     public ByobCoordinator(UserId hbBot, List<IrcNetworkConfig> networks, ByobPolicyConfig byob, TrustStore store,
-                           FillInLog fillInLog, BridgedRoomDirectory rooms, ByobTransport transport,
+                           FillInLog fillInLog, HostingJournal journal, BridgedRoomDirectory rooms, ByobTransport transport,
                            BridgeActions actions, Executor coreExecutor, Clock clock, Random random,
                            MetricsRegistry metrics) {
         this.hbBot = Objects.requireNonNull(hbBot, "hbBot");
@@ -145,7 +148,7 @@ public final class ByobCoordinator implements RelayGate {
                 byob.matrixProofMethods(), byob.challengeTtl(), byob.leaseTerms(), DEFAULT_FILL_IN_GRACE,
                 byob.maxInFlight(), byob.maxInFlightPerUser(), byob.requestsPerVb(), byob.requestsPerUser(),
                 byob.rateWindow());
-        this.engine = new HostingEngine(policy, store, fillInLog, rooms, random, clock.instant());
+        this.engine = new HostingEngine(policy, store, fillInLog, journal, rooms, random, clock.instant());
         this.refused = metrics.counter("byob_hb_refused_total",
                 "byob messages refused, by cancel code", "code");
         this.ignored = metrics.counter("byob_hb_ignored_total", "byob inputs ignored");
@@ -163,10 +166,11 @@ public final class ByobCoordinator implements RelayGate {
      *     ByobTransport, BridgeActions, Executor, Clock, Random, MetricsRegistry)
      */
     public static ByobCoordinator create(BridgeConfig config, TrustStore store, FillInLog fillInLog,
-                                         BridgedRoomDirectory rooms, ByobTransport transport, BridgeActions actions,
-                                         Executor coreExecutor, Clock clock, MetricsRegistry metrics) {
+                                         HostingJournal journal, BridgedRoomDirectory rooms, ByobTransport transport,
+                                         BridgeActions actions, Executor coreExecutor, Clock clock,
+                                         MetricsRegistry metrics) {
         return new ByobCoordinator(UserId.parse(config.botUserId()), config.ircNetworks(), config.byob(), store,
-                fillInLog, rooms, transport, actions, coreExecutor, clock, new SecureRandom(), metrics);
+                fillInLog, journal, rooms, transport, actions, coreExecutor, clock, new SecureRandom(), metrics);
     }
 
     /** The engine, for inspection (relay modes, trust in force); feed it only through this coordinator. */

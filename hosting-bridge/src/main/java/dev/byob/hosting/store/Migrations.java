@@ -28,7 +28,8 @@ final class Migrations {
             "V2__fill_in",
             "V3__appservice_transactions",
             "V4__rooms",
-            "V5__pending_events");
+            "V5__pending_events",
+            "V6__hosting_journal");
 
     /** One script: its version, its name and where it lives. */
     record Migration(int version, String name, String folder) {

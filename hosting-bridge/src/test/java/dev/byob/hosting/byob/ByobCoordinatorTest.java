@@ -380,7 +380,7 @@ class ByobCoordinatorTest {
                 "libera", "irc.example", 6697, true, "HbBot", "<name>[m]", false)),
                 new dev.byob.hosting.config.ByobPolicyConfig(List.of(ProofMethods.MATRIX_DM), Duration.ofSeconds(90),
                         Duration.ofSeconds(30), Duration.ofMinutes(10), 10, 20, Duration.ofHours(1), 64, 4),
-                h.store, h.fillIns, BridgedRoomDirectory.NONE, h.transport, h.actions, Runnable::run, h.clock,
+                h.store, h.fillIns, h.journal, BridgedRoomDirectory.NONE, h.transport, h.actions, Runnable::run, h.clock,
                 new java.util.Random(1), new dev.byob.hosting.metrics.MetricsRegistry());
 
         assertFalse(again.puppetWanted(ALICE, LIBERA));

@@ -12,6 +12,7 @@ import dev.byob.hosting.metrics.MetricsRegistry;
 import dev.byob.hosting.store.Database;
 import dev.byob.hosting.store.DatabaseConfig;
 import dev.byob.hosting.store.SqlFillInLog;
+import dev.byob.hosting.store.SqlHostingJournal;
 import dev.byob.hosting.store.SqlTrustStore;
 import dev.byob.protocol.crypto.KeyId;
 import dev.byob.protocol.crypto.SigningKey;
@@ -146,6 +147,7 @@ final class ByobHarness implements AutoCloseable {
     final Database database;
     final SqlTrustStore store;
     final SqlFillInLog fillIns;
+    final SqlHostingJournal journal;
     final ByobCoordinator coordinator;
     private int events;
 
@@ -162,11 +164,12 @@ final class ByobHarness implements AutoCloseable {
         database = Database.open(new DatabaseConfig.Sqlite(dir.resolve("hb.sqlite3")));
         store = new SqlTrustStore(database);
         fillIns = new SqlFillInLog(database);
+        journal = new SqlHostingJournal(database);
         ByobPolicyConfig byob = new ByobPolicyConfig(matrixMethods, Duration.ofSeconds(90), Duration.ofSeconds(30),
                 Duration.ofMinutes(10), 10, 20, Duration.ofHours(1), 64, 4, List.of(ADMIN));
         coordinator = new ByobCoordinator(HB_BOT,
                 List.of(new IrcNetworkConfig("libera", "irc.example", 6697, true, IRC_BOT, "<name>[m]", false)),
-                byob, store, fillIns, BridgedRoomDirectory.NONE, transport, actions, Runnable::run, clock,
+                byob, store, fillIns, journal, BridgedRoomDirectory.NONE, transport, actions, Runnable::run, clock,
                 new Random(7), metrics);
     }
 

@@ -9,6 +9,7 @@ import dev.byob.hosting.store.Dialect;
 import dev.byob.hosting.store.FillInLogContract;
 import dev.byob.hosting.store.ProcessedTransactionsContract;
 import dev.byob.hosting.store.SqlFillInLogContract;
+import dev.byob.hosting.store.SqlHostingJournalContract;
 import dev.byob.hosting.store.SqlTrustStoreContract;
 import dev.byob.hosting.store.StoreException;
 import dev.byob.hosting.store.TestDatabases;
@@ -62,6 +63,14 @@ class SqlStoresPostgresIT {
 
     @Nested
     class FillInLog extends SqlFillInLogContract {
+        @Override
+        protected TestDatabases databases() {
+            return databases;
+        }
+    }
+
+    @Nested
+    class HostingJournal extends SqlHostingJournalContract {
         @Override
         protected TestDatabases databases() {
             return databases;
