@@ -8,33 +8,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.byob.cli.simulate.Scenario;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import picocli.CommandLine;
 
 /** {@code byob simulate} through its command line: arguments in, output and exit code out. */
 class SimulateCommandTest {
 
-    private record Run(int exit, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = ByobCommand.commandLine();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        int exit = cmd.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    private static CommandRun run(String... args) {
+        return CommandRun.of(args);
     }
 
     @Test
     void simulate_default_printsACompleteHandshakeEndingWithTheTrustRecord() {
-        Run r = run("simulate");
+        CommandRun r = run("simulate");
         assertEquals(0, r.exit(), r.err());
         String[] steps = {"VB → HB                request", "HB → VB                challenge",
             "alice (Matrix) → HB    matrix_proof", "alice (IRC) → HBBot    PRIVMSG", "VB → HB                answer",
@@ -60,7 +49,7 @@ class SimulateCommandTest {
     @ParameterizedTest
     @EnumSource(Scenario.class)
     void simulate_everyScenario_endsAsItsStorySays(Scenario scenario) {
-        Run r = run("simulate", "--scenario", scenario.id());
+        CommandRun r = run("simulate", "--scenario", scenario.id());
         assertEquals(0, r.exit(), r.out() + r.err());
         switch (scenario) {
             case OVERRIDE:
@@ -88,7 +77,7 @@ class SimulateCommandTest {
 
     @Test
     void simulate_json_printsOneObjectPerLineWithTheTrustRecordLast() throws Exception {
-        Run r = run("simulate", "--json");
+        CommandRun r = run("simulate", "--json");
         assertEquals(0, r.exit(), r.err());
         ObjectMapper mapper = new ObjectMapper();
         List<JsonNode> lines = new ArrayList<>();
@@ -105,7 +94,7 @@ class SimulateCommandTest {
 
     @Test
     void simulate_unknownScenario_failsWithUsageErrorNamingTheChoices() {
-        Run r = run("simulate", "--scenario", "nope");
+        CommandRun r = run("simulate", "--scenario", "nope");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("unknown scenario 'nope'; choose one of: happy-path"), r.err());
         assertFalse(r.err().contains("Exception"), r.err());
@@ -113,7 +102,7 @@ class SimulateCommandTest {
 
     @Test
     void simulate_badLatency_failsWithUsageError() {
-        Run r = run("simulate", "--latency-ms", "-5");
+        CommandRun r = run("simulate", "--latency-ms", "-5");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--latency-ms must be between 0 and 60000"), r.err());
     }
@@ -121,7 +110,7 @@ class SimulateCommandTest {
     @ParameterizedTest
     @EnumSource(Scenario.class)
     void simulate_manySeedsUnderFaults_keepEveryInvariant(Scenario scenario) {
-        Run r = run("simulate", "--scenario", scenario.id(), "--runs", "25", "--drop", "0.3", "--duplicate", "0.3",
+        CommandRun r = run("simulate", "--scenario", scenario.id(), "--runs", "25", "--drop", "0.3", "--duplicate", "0.3",
                 "--jitter-ms", "2000");
         assertEquals(0, r.exit(), r.out());
         assertTrue(r.out().contains(scenario.id() + ": 25 runs, 25 kept every invariant, 0 did not (with faults)"),
@@ -130,17 +119,17 @@ class SimulateCommandTest {
 
     @Test
     void simulate_faultyVisitingBridge_isCaughtByTheDuplicateInvariant() {
-        Run r = run("simulate", "--scenario", "lease-lapse", "--vb-ignores-fill-ins");
+        CommandRun r = run("simulate", "--scenario", "lease-lapse", "--vb-ignores-fill-ins");
         assertEquals(1, r.exit());
         assertTrue(r.out().contains("INVARIANT VIOLATED: no-duplicate-delivery violated at step"), r.out());
-        Run many = run("simulate", "--scenario", "lease-lapse", "--vb-ignores-fill-ins", "--runs", "3");
+        CommandRun many = run("simulate", "--scenario", "lease-lapse", "--vb-ignores-fill-ins", "--runs", "3");
         assertEquals(1, many.exit());
         assertTrue(many.out().contains("3 runs, 0 kept every invariant, 3 did not"), many.out());
     }
 
     @Test
     void simulate_badFaultOptions_areUsageErrors() {
-        Run r = run("simulate", "--drop", "1.5");
+        CommandRun r = run("simulate", "--drop", "1.5");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("probabilities are between 0 and 1"), r.err());
         assertEquals(2, run("simulate", "--runs", "0").exit());
@@ -148,10 +137,10 @@ class SimulateCommandTest {
 
     @Test
     void help_andVersion_work() {
-        Run help = run("simulate", "--help");
+        CommandRun help = run("simulate", "--help");
         assertEquals(0, help.exit());
         assertTrue(help.out().contains("--scenario"));
-        Run version = run("--version");
+        CommandRun version = run("--version");
         assertEquals(0, version.exit());
         assertTrue(version.out().contains("protocol version 1"));
     }

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -16,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
 
 /** keygen, sign, verify and vectors check through their command lines. */
 class ToolCommandsTest {
@@ -25,28 +22,20 @@ class ToolCommandsTest {
     @TempDir
     Path dir;
 
-    private record Run(int exit, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = ByobCommand.commandLine();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        int exit = cmd.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    private static CommandRun run(String... args) {
+        return CommandRun.of(args);
     }
 
     @Test
     void keygen_writesAnOwnerOnlyKeyAndPrintsThePublicKey_neverOverwrites() throws Exception {
         Path key = dir.resolve("vb.key");
-        Run r = run("keygen", "--key-version", "pi1", key.toString());
+        CommandRun r = run("keygen", "--key-version", "pi1", key.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().matches("ed25519:pi1 [A-Za-z0-9+/]{43}\\s*"), r.out());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
         assertTrue(Files.readString(key).startsWith("ed25519 pi1 "));
         String before = Files.readString(key);
-        Run again = run("keygen", key.toString());
+        CommandRun again = run("keygen", key.toString());
         assertEquals(2, again.exit());
         assertTrue(again.err().contains("already exists"), again.err());
         assertEquals(before, Files.readString(key));
@@ -54,7 +43,7 @@ class ToolCommandsTest {
 
     @Test
     void keygen_badVersion_isAUsageError() {
-        Run r = run("keygen", "--key-version", "no spaces", dir.resolve("k").toString());
+        CommandRun r = run("keygen", "--key-version", "no spaces", dir.resolve("k").toString());
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--key-version"), r.err());
     }
@@ -66,11 +55,11 @@ class ToolCommandsTest {
         Path message = dir.resolve("heartbeat.json");
         Files.writeString(message, "{\"version\":1,\"txn_id\":\"hb-000001\",\"user_id\":\"@alice:home.example\","
                 + "\"network\":{\"protocol\":\"irc\",\"id\":\"libera\"},\"epoch\":1,\"seq\":1,\"fill_ack\":0}");
-        Run signed = run("sign", "--key", key.toString(), "--entity", "@vb:home.example", message.toString());
+        CommandRun signed = run("sign", "--key", key.toString(), "--entity", "@vb:home.example", message.toString());
         assertEquals(0, signed.exit(), signed.err());
         Path signedFile = dir.resolve("signed.json");
         Files.writeString(signedFile, signed.out());
-        Run ok = run("verify", "--key", key.toString(), "--entity", "@vb:home.example", "--type", "heartbeat",
+        CommandRun ok = run("verify", "--key", key.toString(), "--entity", "@vb:home.example", "--type", "heartbeat",
                 signedFile.toString());
         assertEquals(0, ok.exit(), ok.out() + ok.err());
         assertTrue(ok.out().startsWith("valid: signed by @vb:home.example with ed25519:1, a well-formed heartbeat"));
@@ -78,7 +67,7 @@ class ToolCommandsTest {
         ObjectNode tampered = (ObjectNode) new ObjectMapper().readTree(signed.out());
         tampered.put("seq", 2);
         Files.writeString(signedFile, tampered.toString());
-        Run bad = run("verify", "--key", key.toString(), "--entity", "@vb:home.example", signedFile.toString());
+        CommandRun bad = run("verify", "--key", key.toString(), "--entity", "@vb:home.example", signedFile.toString());
         assertEquals(1, bad.exit());
         assertTrue(bad.out().startsWith("invalid:"), bad.out());
     }
@@ -92,7 +81,7 @@ class ToolCommandsTest {
         Path signedFile = dir.resolve("signed.json");
         Files.writeString(signedFile, run("sign", "--key", key.toString(), "--entity", "@vb:home.example",
                 message.toString()).out());
-        Run r = run("verify", "--key", key.toString(), "--entity", "@vb:home.example", "--type", "heartbeat",
+        CommandRun r = run("verify", "--key", key.toString(), "--entity", "@vb:home.example", "--type", "heartbeat",
                 signedFile.toString());
         assertEquals(1, r.exit());
         assertTrue(r.out().contains("missing_field at /user_id"), r.out());
@@ -102,14 +91,14 @@ class ToolCommandsTest {
     void verify_badInputs_areUsageErrorsWithoutStackTraces() throws Exception {
         Path notJson = dir.resolve("x.json");
         Files.writeString(notJson, "{not json");
-        Run r = run("verify", "--public-key", "ed25519:1=AAAA", "--entity", "@vb:home.example", notJson.toString());
+        CommandRun r = run("verify", "--public-key", "ed25519:1=AAAA", "--entity", "@vb:home.example", notJson.toString());
         assertEquals(2, r.exit());
         assertFalse(r.err().contains("Exception"), r.err());
-        Run missingKey = run("verify", "--key", dir.resolve("nope.key").toString(), "--entity", "@vb:home.example",
+        CommandRun missingKey = run("verify", "--key", dir.resolve("nope.key").toString(), "--entity", "@vb:home.example",
                 notJson.toString());
         assertEquals(2, missingKey.exit());
         assertTrue(missingKey.err().contains("no such key file"), missingKey.err());
-        Run badEntity = run("sign", "--key", dir.resolve("nope.key").toString(), "--entity", "vb", notJson.toString());
+        CommandRun badEntity = run("sign", "--key", dir.resolve("nope.key").toString(), "--entity", "vb", notJson.toString());
         assertEquals(2, badEntity.exit());
         assertTrue(badEntity.err().contains("--entity"), badEntity.err());
     }
@@ -117,7 +106,7 @@ class ToolCommandsTest {
     @ParameterizedTest
     @ValueSource(strings = {"canonical-json.json", "signing.json", "messages-valid.json", "messages-invalid.json"})
     void vectorsCheck_committedFiles_allAgree(String name) {
-        Run r = run("vectors", "check", "--quiet", VECTORS.resolve(name).toString());
+        CommandRun r = run("vectors", "check", "--quiet", VECTORS.resolve(name).toString());
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains(" 0 disagree"), r.out());
     }
@@ -130,7 +119,7 @@ class ToolCommandsTest {
         first.put("pointer", "/somewhere/else");
         Path other = dir.resolve("theirs.json");
         Files.writeString(other, file.toString());
-        Run r = run("vectors", "check", "--quiet", other.toString());
+        CommandRun r = run("vectors", "check", "--quiet", other.toString());
         assertEquals(1, r.exit());
         assertTrue(r.out().startsWith("FAIL " + first.get("name").asText()), r.out());
         assertTrue(r.out().contains(" 1 disagree"), r.out());
@@ -140,7 +129,7 @@ class ToolCommandsTest {
     void vectorsCheck_notAVectorFile_isAUsageError() throws Exception {
         Path other = dir.resolve("other.json");
         Files.writeString(other, "{\"hello\":1}");
-        Run r = run("vectors", "check", other.toString());
+        CommandRun r = run("vectors", "check", other.toString());
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("not a byob vector file"), r.err());
     }
