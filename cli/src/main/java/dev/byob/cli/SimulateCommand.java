@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
             "Scenarios:",
             "  happy-path     both accounts proven; the hosting bridge steps aside",
             "  override       a second visiting bridge logs in and replaces the first",
+            "  race           two visiting bridges log in at once; the last to finish wins",
             "  revoke         the user tells the hosting bridge to take over again",
             "  lease-lapse    the visiting bridge goes down, is filled in for, returns",
             "  wrong-account  the IRC proof comes from another account's connection"

@@ -56,6 +56,10 @@ class SimulateCommandTest {
                 assertTrue(r.out().contains("epoch 1 ended: superseded"));
                 assertTrue(r.out().contains("  epoch             2"));
                 break;
+            case RACE:
+                assertTrue(r.out().contains("epoch 1 ended: superseded"), r.out());
+                assertTrue(r.out().contains("  epoch             2"), r.out());
+                break;
             case REVOKE:
                 assertTrue(r.out().contains("(ended)"));
                 assertTrue(r.out().contains("ended             user_revoked"));

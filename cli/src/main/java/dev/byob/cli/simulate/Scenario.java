@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 public enum Scenario {
     HAPPY_PATH("happy-path", "a visiting bridge proves both accounts and the hosting bridge steps aside"),
     OVERRIDE("override", "a second visiting bridge logs in for the same user and replaces the first"),
+    RACE("race", "two visiting bridges log in for the same user at once; the last to finish holds trust"),
     REVOKE("revoke", "the user tells the hosting bridge to take over again (a decommissioned bridge)"),
     LEASE_LAPSE("lease-lapse", "the visiting bridge goes down, the hosting bridge fills in, the bridge returns"),
     WRONG_ACCOUNT("wrong-account", "the remote proof comes from a connection logged in to another account");

@@ -152,6 +152,14 @@ public final class Simulation {
                 runUntil(Duration.ofSeconds(45));
                 break;
             }
+            case RACE: {
+                Vb second = new Vb("VB2", UserId.parse("@vb2:home.example"), "vb2", ACCOUNT.name());
+                vbs.add(second);
+                at(Duration.ZERO, () -> stepVb(first, new VisitingInput.Start()));
+                at(Duration.ofMillis(5), () -> stepVb(second, new VisitingInput.Start()));
+                runUntil(Duration.ofSeconds(45));
+                break;
+            }
             case REVOKE:
                 at(Duration.ZERO, () -> stepVb(first, new VisitingInput.Start()));
                 at(Duration.ofSeconds(10), () -> {

@@ -272,6 +272,10 @@ public final class VisitingHandshake {
         if (state instanceof Trusted || state instanceof Releasing) {
             return whileTrusted(state, message, now);
         }
+        if (state instanceof Idle || state instanceof Ended || state instanceof Failed) {
+            // Nothing under way: late replies to an exchange or a trust that is over need no answer.
+            return ignored(state, "a late " + message.type().suffix() + " after the relation ended");
+        }
         Optional<TxnId> ours = handshakeTxn(state);
         if (ours.isEmpty() || !ours.get().equals(message.txnId())) {
             return answerStray(state, message, CancelCode.UNKNOWN_TRANSACTION, "no exchange " + message.txnId() + " here");

@@ -555,6 +555,17 @@ class VisitingHandshakeTest {
     }
 
     @Test
+    void ended_lateMessages_areIgnoredWithoutAnswer() {
+        Trusted tr = trusted();
+        Revoked revoked = new Revoked(new TxnId("revoked-1"), USER, NETWORK, 1, RevokeCode.SUPERSEDED, "another VB");
+        VisitingState ended = step(tr, received(revoked), T0.plusSeconds(5)).state();
+        Revoked again = new Revoked(new TxnId("revoked-2"), USER, NETWORK, 1, RevokeCode.SUPERSEDED, "again");
+        Transition<VisitingState, VisitingOutput> t = step(ended, received(again), T0.plusSeconds(6));
+        assertEquals(ended, t.state());
+        assertTrue(sends(t).isEmpty());
+    }
+
+    @Test
     void trusted_revokedForAnotherEpoch_isIgnored() {
         Trusted tr = trusted();
         Revoked revoked = new Revoked(new TxnId("revoked-1"), USER, NETWORK, 7, RevokeCode.SUPERSEDED, "old");
