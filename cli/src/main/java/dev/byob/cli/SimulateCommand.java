@@ -70,6 +70,13 @@ final class SimulateCommand implements Callable<Integer> {
             description = "A faulty visiting bridge that relays its backlog without skipping what was filled in.")
     boolean vbIgnoresFillIns;
 
+    @Option(names = "--tamper-answers", description = "Alter the signature of every answer on its way to the hosting bridge.")
+    boolean tamperAnswers;
+
+    @Option(names = "--replay-ms", paramLabel = "MS", defaultValue = "0",
+            description = "Deliver every DM message again MS virtual milliseconds later, as a replay.")
+    long replayMs;
+
     @Option(names = "--runs", paramLabel = "N", defaultValue = "1",
             description = "Run N seeds from --seed on, print only problems and a summary (default: ${DEFAULT-VALUE}).")
     int runs;
@@ -88,9 +95,9 @@ final class SimulateCommand implements Callable<Integer> {
         }
         Faults faults;
         try {
-            faults = new Faults(drop, duplicate, jitterMs, vbIgnoresFillIns);
+            faults = new Faults(drop, duplicate, jitterMs, vbIgnoresFillIns, tamperAnswers, replayMs);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--drop, --duplicate, --jitter-ms: " + e.getMessage());
+            throw new CommandLine.ParameterException(spec.commandLine(), "fault options: " + e.getMessage());
         }
         if (runs < 1 || runs > 100_000) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be between 1 and 100000, not " + runs);

@@ -132,6 +132,22 @@ class SimulateCommandTest {
     }
 
     @Test
+    void simulate_tamperedAnswer_isRefusedAndNobodyGainsTrust() {
+        CommandRun r = run("simulate", "--tamper-answers");
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().contains("refuses (org.matrix.msc3647.bad_signature)"), r.out());
+        assertTrue(r.out().contains("No trust record"), r.out());
+    }
+
+    @Test
+    void simulate_replayedMessages_changeNothing() {
+        CommandRun r = run("simulate", "--scenario", "override", "--replay-ms", "20000");
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().contains("replays an old answer"), r.out());
+        assertTrue(r.out().contains("  epoch             2"), r.out());
+    }
+
+    @Test
     void simulate_badFaultOptions_areUsageErrors() {
         CommandRun r = run("simulate", "--drop", "1.5");
         assertEquals(2, r.exit());

@@ -67,6 +67,8 @@ public final class Simulation {
         Instant wake;
         /** The user's messages this VB saw while it could not relay them, in order. */
         final List<EventId> backlog = new ArrayList<>();
+        /** Whether its answer was altered on the way: then it must never gain trust. */
+        boolean tamperedWith;
         /** Messages the HB reported as filled in: never relayed by this VB. */
         final java.util.Set<String> filled = new java.util.HashSet<>();
 
@@ -239,6 +241,24 @@ public final class Simulation {
             transcript.event(clock.elapsed(), "network", "delivers the " + what + " twice");
             schedule(clock.now().plus(latency).plusMillis(jitter()), delivery);
         }
+        if (faults.replayMs() > 0) {
+            schedule(clock.now().plus(latency).plusMillis(faults.replayMs()), () -> {
+                transcript.event(clock.elapsed(), "network", "replays an old " + what);
+                delivery.run();
+            });
+        }
+    }
+
+    /** A signed answer with one character of its signature changed, as an attacker on the way would. */
+    private ObjectNode tampered(ObjectNode content) {
+        ObjectNode copy = content.deepCopy();
+        JsonNode sigs = copy.path("signatures");
+        String entity = sigs.fieldNames().next();
+        ObjectNode byEntity = (ObjectNode) sigs.get(entity);
+        String keyId = byEntity.fieldNames().next();
+        String sig = byEntity.get(keyId).asText();
+        byEntity.put(keyId, (sig.charAt(0) == 'A' ? 'B' : 'A') + sig.substring(1));
+        return copy;
     }
 
     private long jitter() {
@@ -280,12 +300,13 @@ public final class Simulation {
             }
         });
         for (Vb vb : vbs) {
-            boolean wrongAccount = !vb.ircAccount.equals(ACCOUNT.name());
+            boolean wrongAccount = !vb.ircAccount.equals(ACCOUNT.name()) || vb.tamperedWith;
             if (vb.state instanceof VisitingState.Trusted) {
                 long epoch = ((VisitingState.Trusted) vb.state).receipt().epoch();
                 if (wrongAccount) {
                     throw new InvariantViolation("refused-never-trusted", steps, vb.name
-                            + " proved account " + vb.ircAccount + " yet holds trust");
+                            + (vb.tamperedWith ? "'s answer was altered" : " proved account " + vb.ircAccount)
+                            + " yet it holds trust");
                 }
                 boolean granted = store.find(new TrustKey(HB_BOT, USER, NETWORK), epoch)
                         .map(r -> r.vb().bot().equals(vb.bot)).orElse(false);
@@ -343,8 +364,15 @@ public final class Simulation {
             VisitingOutput.Send s = (VisitingOutput.Send) o;
             transcript.message(clock.elapsed(), vb.name, "HB", s.type().suffix(), Describe.message(s.type(), s.content()));
             RoomId dm = dmOf(vb);
+            ObjectNode content = s.content();
+            if (faults.tamperAnswers() && s.type() == MessageType.ANSWER) {
+                vb.tamperedWith = true;
+                content = tampered(content);
+                transcript.event(clock.elapsed(), "network", "alters the signature of " + vb.name + "'s answer");
+            }
+            ObjectNode delivered = content;
             overDm(s.type().suffix(), () -> hbInput(new HostingInput.RoomMessage(dm, true, vb.bot, s.type().eventType(),
-                    s.content())));
+                    delivered)));
         } else if (o instanceof VisitingOutput.MakeMatrixProof) {
             VisitingOutput.MakeMatrixProof m = (VisitingOutput.MakeMatrixProof) o;
             RoomId userDm = RoomId.parse("!alice-hb:home.example");
