@@ -5,11 +5,19 @@ import dev.byob.hosting.appservice.TransactionSink;
 import dev.byob.hosting.bridge.BridgeActions;
 import dev.byob.hosting.bridge.BridgeCore;
 import dev.byob.hosting.bridge.RelayGate;
+import dev.byob.hosting.byob.ByobCoordinator;
+import dev.byob.hosting.byob.MatrixByobTransport;
 import dev.byob.hosting.config.BridgeConfig;
 import dev.byob.hosting.config.DatabaseConfig;
 import dev.byob.hosting.matrix.MatrixClient;
+import dev.byob.hosting.metrics.MetricsRegistry;
 import dev.byob.hosting.store.Database;
 import dev.byob.hosting.store.SqlBridgedRooms;
+import dev.byob.hosting.store.SqlCanonicalDms;
+import dev.byob.hosting.store.SqlFillInLog;
+import dev.byob.hosting.store.SqlHostingJournal;
+import dev.byob.hosting.store.SqlTrustStore;
+import dev.byob.protocol.id.UserId;
 import dev.byob.hosting.store.SqlTransactionSink;
 import java.time.Clock;
 import java.util.concurrent.ExecutionException;
@@ -17,6 +25,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,12 +42,15 @@ public final class HostingBridge implements AutoCloseable {
     private final BridgeConfig config;
     private final TransactionSink givenSink;
     private final RelayGate gate;
+    private final MetricsRegistry metrics = new MetricsRegistry();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean ready;
     private AppserviceServer server;
     private Database database;
     private MatrixClient matrix;
     private BridgeCore core;
+    private ByobCoordinator byob;
+    private ExecutorService byobWorker;
 
     private HostingBridge(BridgeConfig config, TransactionSink sink, RelayGate gate) {
         this.config = config;
@@ -53,7 +66,18 @@ public final class HostingBridge implements AutoCloseable {
                 .sink(sink)
                 .ghosts(config.ghosts())
                 .ready(() -> ready)
+                .metrics(metrics)
                 .build();
+    }
+
+    /**
+     * The whole bridge for {@code config} with byob: the {@link ByobCoordinator}, over the trust store, fill-in
+     * log and journal in the bridge's database, is the core's gate, and steps aside for users whose visiting
+     * bridge has proven itself.
+     */
+    public static HostingBridge bridging(BridgeConfig config) {
+        Objects.requireNonNull(config, "config");
+        return new HostingBridge(config, null, null);
     }
 
     /**
@@ -110,7 +134,22 @@ public final class HostingBridge implements AutoCloseable {
         database = Database.open(storeConfig(config.database()));
         SqlTransactionSink sink = new SqlTransactionSink(database, Clock.systemUTC());
         matrix = MatrixClient.builder(config.homeserver().url(), config.tokens().asToken().reveal()).build();
-        core = new BridgeCore(config, matrix, sink, new SqlBridgedRooms(database), gate);
+        core = new BridgeCore(config, matrix, sink, new SqlBridgedRooms(database), gate == null ? RelayGate.ALWAYS
+                : gate);
+        if (gate == null) {
+            byobWorker = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "byob-transport");
+                t.setDaemon(true);
+                return t;
+            });
+            UserId botId = UserId.parse(config.botUserId());
+            MatrixByobTransport transport = new MatrixByobTransport(matrix, botId, new SqlCanonicalDms(database),
+                    byobWorker, MatrixByobTransport.sameServerOnly(botId.serverName(), config.homeserver().url()));
+            byob = ByobCoordinator.create(config, new SqlTrustStore(database), new SqlFillInLog(database),
+                    new SqlHostingJournal(database), core, transport, core, core.executor(), Clock.systemUTC(),
+                    metrics);
+            core.useByob(byob);
+        }
         server = server(sink);
         server.start();
         try {
@@ -140,6 +179,11 @@ public final class HostingBridge implements AutoCloseable {
         return java.util.Optional.ofNullable(core);
     }
 
+    /** The byob side, once started; null for a bridge made with {@link #create} or with a gate of its own. */
+    public ByobCoordinator byob() {
+        return byob;
+    }
+
     /** The bridge core, once started; null for a bridge made with {@link #create}. */
     public BridgeCore core() {
         return core;
@@ -164,6 +208,9 @@ public final class HostingBridge implements AutoCloseable {
             }
             if (core != null) {
                 core.close();
+            }
+            if (byobWorker != null) {
+                byobWorker.shutdownNow();
             }
             if (matrix != null) {
                 matrix.close();

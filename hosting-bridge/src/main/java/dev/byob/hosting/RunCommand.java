@@ -1,6 +1,5 @@
 package dev.byob.hosting;
 
-import dev.byob.hosting.bridge.RelayGate;
 import dev.byob.hosting.config.BridgeConfig;
 import dev.byob.hosting.config.ConfigException;
 import java.io.IOException;
@@ -40,7 +39,7 @@ final class RunCommand implements Callable<Integer> {
             GenerateRegistrationCommand.printProblems(err, e);
             return Main.EXIT_USAGE;
         }
-        HostingBridge bridge = HostingBridge.bridging(bridgeConfig, RelayGate.ALWAYS);
+        HostingBridge bridge = HostingBridge.bridging(bridgeConfig);
         try {
             bridge.start();
         } catch (IOException e) {

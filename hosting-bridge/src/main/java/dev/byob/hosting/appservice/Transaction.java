@@ -17,8 +17,13 @@ import java.util.Objects;
  * @param events the persistent events (client-server API format), in order
  * @param ephemeral the ephemeral events ({@code m.typing}, {@code m.receipt}, {@code m.presence}), if the
  *     registration asked for them; usually empty
+ * @param toDevice the to-device events for the appservice's users (MSC2409: {@code de.sorunome.msc2409.to_device},
+ *     or {@code to_device} once stable), if the homeserver sends them; usually empty
  */
-public record Transaction(String txnId, List<JsonNode> events, List<JsonNode> ephemeral) {
+public record Transaction(String txnId, List<JsonNode> events, List<JsonNode> ephemeral, List<JsonNode> toDevice) {
+    /** The unstable (MSC2409) and stable names of the to-device list, in the order they are looked for. */
+    static final List<String> TO_DEVICE_FIELDS = List.of("de.sorunome.msc2409.to_device", "to_device");
+
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** Copies the lists and checks the id is present. */
@@ -26,6 +31,12 @@ public record Transaction(String txnId, List<JsonNode> events, List<JsonNode> ep
         Objects.requireNonNull(txnId, "txnId");
         events = List.copyOf(events);
         ephemeral = List.copyOf(ephemeral);
+        toDevice = List.copyOf(toDevice);
+    }
+
+    /** A transaction without to-device events. */
+    public Transaction(String txnId, List<JsonNode> events, List<JsonNode> ephemeral) {
+        this(txnId, events, ephemeral, List.of());
     }
 
     /**
@@ -54,8 +65,19 @@ public record Transaction(String txnId, List<JsonNode> events, List<JsonNode> ep
         if (ephemeral != null && !ephemeral.isNull() && !ephemeral.isArray()) {
             throw new MalformedTransactionException("M_BAD_JSON", "'ephemeral' must be a list");
         }
+        List<JsonNode> toDevice = List.of();
+        for (String field : TO_DEVICE_FIELDS) {
+            JsonNode list = root.get(field);
+            if (list != null && !list.isNull()) {
+                if (!list.isArray()) {
+                    throw new MalformedTransactionException("M_BAD_JSON", "'" + field + "' must be a list");
+                }
+                toDevice = objects(list, field);
+                break;
+            }
+        }
         return new Transaction(txnId, objects(events, "events"),
-                ephemeral == null || ephemeral.isNull() ? List.of() : objects(ephemeral, "ephemeral"));
+                ephemeral == null || ephemeral.isNull() ? List.of() : objects(ephemeral, "ephemeral"), toDevice);
     }
 
     private static List<JsonNode> objects(JsonNode array, String name) throws MalformedTransactionException {

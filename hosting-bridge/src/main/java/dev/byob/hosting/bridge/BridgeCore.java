@@ -3,6 +3,7 @@ package dev.byob.hosting.bridge;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.byob.hosting.appservice.GhostNamespace;
+import dev.byob.hosting.byob.BridgedRoomDirectory;
 import dev.byob.hosting.config.BridgeConfig;
 import dev.byob.hosting.config.IrcNetworkConfig;
 import dev.byob.hosting.config.RoomConfig;
@@ -24,7 +25,9 @@ import dev.byob.protocol.remote.irc.IrcSessionConfig;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -39,9 +42,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -60,7 +66,7 @@ import org.slf4j.LoggerFactory;
  * sees every line of the bridged channels; lines from the bot and the puppets are the bridge's own echoes, and
  * so are Matrix events from the bot and the ghosts: none is relayed back.
  */
-public final class BridgeCore implements BridgeActions, AutoCloseable {
+public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BridgeCore.class);
 
     /** How long the core waits for a new puppet connection to register before giving up on a message. */
@@ -134,7 +140,11 @@ public final class BridgeCore implements BridgeActions, AutoCloseable {
     private final MatrixClient matrix;
     private final SqlTransactionSink sink;
     private final SqlBridgedRooms rooms;
-    private final RelayGate gate;
+    private RelayGate gate;
+    private ByobHooks byob;
+    private final ScheduledExecutorService timer;
+    private ScheduledFuture<?> tickTask;
+    private Instant tickAt;
     private final UserId bot;
     private final GhostNamespace ghosts;
     private final ExecutorService core;
@@ -142,6 +152,8 @@ public final class BridgeCore implements BridgeActions, AutoCloseable {
     private final Map<String, NetworkState> networks = new LinkedHashMap<>();
     private final Map<RoomId, Bridged> bridged = new HashMap<>();
     private final Map<RoomId, Set<UserId>> matrixMembers = new HashMap<>();
+    /** The joined members of every room the bot has seen an event of (the bot and ghosts included). */
+    private final Map<RoomId, Set<UserId>> joinedMembers = new HashMap<>();
     private final Map<UserId, Set<RoomId>> ghostRooms = new HashMap<>();
     private final Set<UserId> ghostsMade = new HashSet<>();
     private final Map<String, RecentLine> recentLines = new LinkedHashMap<>(16, 0.75f, false) {
@@ -178,9 +190,30 @@ public final class BridgeCore implements BridgeActions, AutoCloseable {
             return t;
         });
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "bridge-core-timer");
+            t.setDaemon(true);
+            return t;
+        });
         for (IrcNetworkConfig network : config.ircNetworks()) {
             networks.put(network.id(), new NetworkState(network));
         }
+    }
+
+    /**
+     * Hands the byob side to this core before {@link #start()}: it becomes the {@link RelayGate}, sees every
+     * event in the bot's rooms, the to-device events, the private messages to the bot on IRC and each network's
+     * case mapping, and its timer runs on the core thread.
+     */
+    public void useByob(ByobHooks hooks) {
+        Objects.requireNonNull(hooks, "hooks");
+        this.gate = hooks;
+        this.byob = hooks;
+    }
+
+    /** Runs tasks on the core thread, each queued behind what is there already (never inline). */
+    public Executor executor() {
+        return this::execute;
     }
 
     /**
@@ -195,6 +228,7 @@ public final class BridgeCore implements BridgeActions, AutoCloseable {
                 connectBot(network);
             }
             drain();
+            scheduleTick();
             return null;
         }).get();
     }
@@ -210,7 +244,41 @@ public final class BridgeCore implements BridgeActions, AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.error("bridge core task failed", e);
             }
+            try {
+                scheduleTick();
+            } catch (RuntimeException e) {
+                LOG.error("cannot schedule the byob timer", e);
+            }
         });
+    }
+
+    /** (Re)schedules the byob timer at its deadline, if that changed; on the core thread. */
+    private void scheduleTick() {
+        if (byob == null || closed) {
+            return;
+        }
+        Instant next = byob.nextDeadline().orElse(null);
+        if (Objects.equals(next, tickAt) && (tickTask == null || !tickTask.isDone())) {
+            return;
+        }
+        if (tickTask != null) {
+            tickTask.cancel(false);
+            tickTask = null;
+        }
+        tickAt = next;
+        if (next == null) {
+            return;
+        }
+        long delay = Math.max(0, Duration.between(Clock.systemUTC().instant(), next).toMillis());
+        try {
+            tickTask = timer.schedule(() -> execute(() -> {
+                tickAt = null;
+                tickTask = null;
+                byob.tick();
+            }), delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("the timer has stopped");
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -232,6 +300,7 @@ public final class BridgeCore implements BridgeActions, AutoCloseable {
             Bridged b = new Bridged(id, network, room.channel());
             network.channels.put(channel, b);
             bridged.put(id, b);
+            members(id, true);
             markBridged(b);
         }
     }
@@ -268,7 +337,14 @@ public final class BridgeCore implements BridgeActions, AutoCloseable {
                     return;
                 }
                 try {
-                    handle(p.event());
+                    Optional<JsonNode> toDevice = SqlTransactionSink.toDevice(p.event());
+                    if (toDevice.isPresent()) {
+                        if (byob != null) {
+                            byob.onToDevice(toDevice.get());
+                        }
+                    } else {
+                        handle(p.event());
+                    }
                 } catch (RuntimeException e) {
                     LOG.error("event {} of transaction {} failed; skipping it", p.event().path("event_id").asText(),
                             p.txnId(), e);
@@ -279,6 +355,9 @@ public final class BridgeCore implements BridgeActions, AutoCloseable {
     }
 
     private void handle(JsonNode event) {
+        if (byob != null) {
+            toByob(event);
+        }
         MatrixEvents.Decision decision = MatrixEvents.decide(event, bot, ghosts, bridged::containsKey);
         if (decision instanceof MatrixEvents.Relay relay) {
             matrixMembers.computeIfAbsent(relay.room(), r -> new HashSet<>()).add(relay.sender());
@@ -301,9 +380,81 @@ public final class BridgeCore implements BridgeActions, AutoCloseable {
             }
             puppetOut(bridged.get(left.room()), left.user());
         } else if (decision instanceof MatrixEvents.BotInvited invited) {
-            LOG.info("invited to {} by {}; rooms are bridged by the configuration for now", invited.room(),
-                    invited.inviter());
+            LOG.debug("invited to {} by {}; rooms are bridged by the configuration, DMs are byob's",
+                    invited.room(), invited.inviter());
         }
+    }
+
+    /**
+     * Hands {@code event} to byob if it is in a room the bot is in or invites the bot, keeping the room's joined
+     * members up to date to tell whether it is a DM between the bot and the sender.
+     */
+    private void toByob(JsonNode event) {
+        RoomId room;
+        UserId sender;
+        try {
+            room = RoomId.parse(event.path("room_id").asText(""));
+            sender = UserId.parse(event.path("sender").asText(""));
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        if ("m.room.member".equals(event.path("type").asText())) {
+            String target = event.path("state_key").asText("");
+            String membership = event.path("content").path("membership").asText("");
+            if (target.equals(bot.value())) {
+                if ("invite".equals(membership)) {
+                    byob.onRoomEvent(room, event, false);
+                    return;
+                }
+                if ("join".equals(membership)) {
+                    members(room, true);
+                } else {
+                    joinedMembers.remove(room);
+                }
+            } else {
+                Set<UserId> members = members(room, false);
+                try {
+                    UserId user = UserId.parse(target);
+                    if ("join".equals(membership)) {
+                        members.add(user);
+                    } else {
+                        members.remove(user);
+                    }
+                } catch (IllegalArgumentException e) {
+                    return;
+                }
+            }
+        }
+        Set<UserId> members = members(room, false);
+        if (!members.contains(bot)) {
+            return;
+        }
+        boolean direct = members.size() == 2 && members.contains(sender) && !sender.equals(bot);
+        byob.onRoomEvent(room, event, direct);
+    }
+
+    /** The joined members of {@code room} as the core knows them; asked of the homeserver when unknown or {@code fresh}. */
+    private Set<UserId> members(RoomId room, boolean fresh) {
+        Set<UserId> known = joinedMembers.get(room);
+        if (known != null && !fresh) {
+            return known;
+        }
+        Set<UserId> members = new HashSet<>();
+        try {
+            members.addAll(matrix.joinedMembers(room).keySet());
+        } catch (MatrixException e) {
+            LOG.debug("cannot list the members of {}: {}", room, e.getMessage());
+        }
+        joinedMembers.put(room, members);
+        if (bridged.containsKey(room)) {
+            Set<UserId> people = matrixMembers.computeIfAbsent(room, r -> new HashSet<>());
+            for (UserId member : members) {
+                if (!member.equals(bot) && !ghosts.contains(member.value())) {
+                    people.add(member);
+                }
+            }
+        }
+        return members;
     }
 
     private void relayToIrc(Bridged b, MatrixEvents.Relay relay) {
@@ -438,7 +589,13 @@ public final class BridgeCore implements BridgeActions, AutoCloseable {
                 .listener(new IrcConnection.Listener() {
                     @Override
                     public void onRegistered(Registered registered) {
-                        execute(() -> joinChannels(network));
+                        execute(() -> {
+                            if (byob != null) {
+                                network.bot.session().ifPresent(s -> byob.caseMapping(network.network,
+                                        s.caseMapping()));
+                            }
+                            joinChannels(network);
+                        });
                     }
 
                     @Override
@@ -470,6 +627,12 @@ public final class BridgeCore implements BridgeActions, AutoCloseable {
         if (nickOpt.isEmpty() || line.source().map(IrcMessage.Source::isServer).orElse(true)) {
             if (line.is("353")) {
                 names(network, line);
+            } else if (line.is("005") && byob != null) {
+                for (String token : line.params()) {
+                    if (token.regionMatches(true, 0, "CASEMAPPING=", 0, 12)) {
+                        byob.caseMapping(network.network, CaseMapping.fromIsupport(token.substring(12)));
+                    }
+                }
             }
             return;
         }
@@ -478,6 +641,12 @@ public final class BridgeCore implements BridgeActions, AutoCloseable {
         boolean own = network.isOwn(nick);
         switch (line.command().toUpperCase(Locale.ROOT)) {
             case "PRIVMSG", "NOTICE" -> {
+                if (!own && byob != null && line.is("PRIVMSG") && network.bot != null
+                        && line.param(0).map(t -> network.bot.session().map(s -> s.isMe(t)).orElse(false))
+                                .orElse(false)) {
+                    byob.onBotPrivateMessage(network.network, line);
+                    return;
+                }
                 Bridged b = line.param(0).map(c -> network.channels.get(FOLD.fold(c))).orElse(null);
                 if (b == null || own) {
                     return;
@@ -737,6 +906,24 @@ public final class BridgeCore implements BridgeActions, AutoCloseable {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // BridgedRoomDirectory (called on the core thread)
+
+    @Override
+    public Optional<RoomId> roomWithUser(UserId user, Network network) {
+        for (Bridged b : bridged.values()) {
+            if (b.network.network.equals(network) && matrixMembers.getOrDefault(b.room, Set.of()).contains(user)) {
+                return Optional.of(b.room);
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public boolean bridges(RoomId room) {
+        return bridged.containsKey(room);
+    }
+
+    // ---------------------------------------------------------------------------------------------
 
     /** The rooms bridged, with their network id and channel, for tests and logs. */
     public Map<RoomId, String> bridgedRooms() throws InterruptedException, ExecutionException {
@@ -781,6 +968,7 @@ public final class BridgeCore implements BridgeActions, AutoCloseable {
             LOG.warn("stopping the IRC connections: {}", e.toString());
         }
         core.shutdownNow();
+        timer.shutdownNow();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
     }
 }

@@ -2,6 +2,7 @@ package dev.byob.hosting.byob;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.byob.hosting.bridge.BridgeActions;
+import dev.byob.hosting.bridge.ByobHooks;
 import dev.byob.hosting.bridge.RelayGate;
 import dev.byob.hosting.config.BridgeConfig;
 import dev.byob.hosting.config.ByobPolicyConfig;
@@ -69,7 +70,7 @@ import org.slf4j.LoggerFactory;
  * the gate's return value, which the core treats as it would for an unlinked user. Either way the core must
  * not keep a puppet connected once the relay is done, for {@link #puppetWanted} stays false.
  */
-public final class ByobCoordinator implements RelayGate {
+public final class ByobCoordinator implements ByobHooks {
     private static final Logger LOG = LoggerFactory.getLogger(ByobCoordinator.class);
 
     /** The content field of a visiting bridge's relay of a remote line (§4.14). */
@@ -179,16 +180,19 @@ public final class ByobCoordinator implements RelayGate {
     }
 
     /** When {@link #tick()} is next due, if ever; the core schedules it (again after every call here). */
+    @Override
     public Optional<Instant> nextDeadline() {
         return engine.deadline();
     }
 
     /** Time passed: challenges expire, leases lapse, held messages fall due. Call at {@link #nextDeadline()}. */
+    @Override
     public void tick() {
         apply(engine.handle(new HostingInput.Tick(), clock.instant()), null);
     }
 
     /** {@code network} advertised this CASEMAPPING (ISUPPORT): remote accounts are compared by it from now on. */
+    @Override
     public void caseMapping(Network network, IrcAccountProof.CaseMapping mapping) {
         CaseMappedIrcProof proof = proofs.get(network);
         if (proof != null) {
@@ -202,6 +206,7 @@ public final class ByobCoordinator implements RelayGate {
      * An event (the whole event JSON) in a room the bot is in or invited to. {@code direct} is true when the
      * room is a DM between the bot and the event's sender: they are its only joined members.
      */
+    @Override
     public void onRoomEvent(RoomId room, JsonNode event, boolean direct) {
         String type = text(event, "type");
         String senderText = text(event, "sender");
@@ -259,6 +264,7 @@ public final class ByobCoordinator implements RelayGate {
     }
 
     /** A to-device event sent to the bot: an {@code org.matrix.msc3647.matrix_proof} by the {@code to_device} method. */
+    @Override
     public void onToDevice(JsonNode event) {
         String type = text(event, "type");
         String senderText = text(event, "sender");
@@ -280,6 +286,7 @@ public final class ByobCoordinator implements RelayGate {
      * A PRIVMSG to the bridge's own IRC connection on {@code network}: a remote proof if it carries one. The
      * sender's account is taken from the message's {@code account} tag.
      */
+    @Override
     public void onBotPrivateMessage(Network network, IrcMessage message) {
         if (!message.is("PRIVMSG")) {
             return;

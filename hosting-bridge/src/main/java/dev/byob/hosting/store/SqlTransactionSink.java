@@ -20,6 +20,12 @@ import java.util.Objects;
  * handled ({@link #done}); what it had not finished when the process died is still there at the next start.
  */
 public final class SqlTransactionSink implements TransactionSink {
+    /**
+     * A to-device event is stored after the transaction's persistent events, wrapped as the only field of an
+     * object under this name; {@link #toDevice} unwraps it.
+     */
+    public static final String TO_DEVICE = "byob.to_device";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One stored event, with its place in the order of arrival. */
@@ -66,7 +72,11 @@ public final class SqlTransactionSink implements TransactionSink {
     @Override
     public void accept(Transaction transaction) throws TransactionSinkException {
         List<String> events = new ArrayList<>(transaction.events().size());
-        for (JsonNode event : transaction.events()) {
+        List<JsonNode> all = new ArrayList<>(transaction.events());
+        for (JsonNode toDevice : transaction.toDevice()) {
+            all.add(JSON.createObjectNode().set(TO_DEVICE, toDevice));
+        }
+        for (JsonNode event : all) {
             try {
                 events.add(JSON.writeValueAsString(event));
             } catch (JsonProcessingException e) {
@@ -106,6 +116,13 @@ public final class SqlTransactionSink implements TransactionSink {
         if (stored && !events.isEmpty()) {
             onStored.run();
         }
+    }
+
+    /** The to-device event a stored entry wraps, if it is one. */
+    public static java.util.Optional<JsonNode> toDevice(JsonNode stored) {
+        JsonNode wrapped = stored.get(TO_DEVICE);
+        return wrapped != null && wrapped.isObject() && stored.size() == 1 ? java.util.Optional.of(wrapped)
+                : java.util.Optional.empty();
     }
 
     /** Up to {@code limit} stored events not yet handled, oldest first. */

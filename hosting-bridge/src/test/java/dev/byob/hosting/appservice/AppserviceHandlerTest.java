@@ -51,6 +51,22 @@ class AppserviceHandlerTest {
     // ---- transactions ----
 
     @Test
+    void transaction_withToDeviceEvents_keepsThem_unstableNameFirst() {
+        InMemoryTransactionSink sink = new InMemoryTransactionSink(10);
+        ApiChannel api = new ApiChannel(sink, DIRECT);
+
+        api.send(ApiChannel.authorized("PUT", TXN_PATH + "1", "{\"events\":[],"
+                + "\"de.sorunome.msc2409.to_device\":[{\"type\":\"a\"}],\"to_device\":[{\"type\":\"b\"}]}"));
+        assertEquals(200, api.answer().status());
+        api.send(ApiChannel.authorized("PUT", TXN_PATH + "2", "{\"events\":[],\"to_device\":[{\"type\":\"c\"}]}"));
+        assertEquals(200, api.answer().status());
+
+        assertEquals("a", sink.transactions().get(0).toDevice().get(0).path("type").asText());
+        assertEquals(1, sink.transactions().get(0).toDevice().size());
+        assertEquals("c", sink.transactions().get(1).toDevice().get(0).path("type").asText());
+    }
+
+    @Test
     void transaction_validToken_storesEventsInOrderAndAnswersEmptyObjectWithLength() {
         InMemoryTransactionSink sink = new InMemoryTransactionSink(10);
         ApiChannel api = new ApiChannel(sink, DIRECT);

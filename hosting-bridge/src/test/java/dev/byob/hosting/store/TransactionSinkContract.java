@@ -46,6 +46,20 @@ public abstract class TransactionSinkContract {
     }
 
     @Test
+    void accept_toDeviceEvents_storedWrappedAfterTheRoomEvents() throws Exception {
+        SqlTransactionSink sink = new SqlTransactionSink(databases().openFresh(), Clock.systemUTC());
+        JsonNode toDevice = JSON.createObjectNode().put("type", "org.matrix.msc3647.matrix_proof")
+                .put("sender", "@alice:example.org");
+
+        sink.accept(new Transaction("1", List.of(event("$a")), List.of(), List.of(toDevice)));
+
+        List<SqlTransactionSink.PendingEvent> pending = sink.pending(10);
+        assertEquals(2, pending.size());
+        assertTrue(SqlTransactionSink.toDevice(pending.get(0).event()).isEmpty());
+        assertEquals(toDevice, SqlTransactionSink.toDevice(pending.get(1).event()).orElseThrow());
+    }
+
+    @Test
     void accept_repeatedTxnId_storesNothingMoreAndDoesNotNotify() throws Exception {
         SqlTransactionSink sink = new SqlTransactionSink(databases().openFresh(), Clock.systemUTC());
         AtomicInteger notified = new AtomicInteger();

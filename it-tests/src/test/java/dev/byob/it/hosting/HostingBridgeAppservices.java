@@ -31,6 +31,13 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
     /** Its ghosts' localpart prefix. */
     public static final String RELAY_GHOST_PREFIX = "hbrelay_irc_";
 
+    /** The registration of the bridge that steps aside for a visiting bridge ({@code HostingBridgeByobIT}). */
+    public static final String BYOB_ID = "byob-hosting-bridge-byob-it";
+    /** Its bot's localpart. */
+    public static final String BYOB_BOT_LOCALPART = "hbbyob_bridge";
+    /** Its ghosts' localpart prefix. */
+    public static final String BYOB_GHOST_PREFIX = "hbbyob_irc_";
+
     /**
      * Writes the bridge's configuration for {@code registration} to {@code file}: homeserver, appservice with the
      * registration's tokens and port, {@code data_dir: data}, then {@code rest} (the {@code irc:} section and
@@ -58,7 +65,8 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
     @Override
     public List<AppserviceRegistration> appservices(String serverName) {
         return List.of(registration(ID, BOT_LOCALPART, GHOST_PREFIX, serverName),
-                registration(RELAY_ID, RELAY_BOT_LOCALPART, RELAY_GHOST_PREFIX, serverName));
+                registration(RELAY_ID, RELAY_BOT_LOCALPART, RELAY_GHOST_PREFIX, serverName),
+                registration(BYOB_ID, BYOB_BOT_LOCALPART, BYOB_GHOST_PREFIX, serverName));
     }
 
     private static AppserviceRegistration registration(String id, String bot, String ghostPrefix, String serverName) {
