@@ -9,7 +9,7 @@ import dev.byob.hosting.byob.ByobCoordinator;
 import dev.byob.hosting.byob.MatrixByobTransport;
 import dev.byob.hosting.config.BridgeConfig;
 import dev.byob.hosting.config.DatabaseConfig;
-import dev.byob.hosting.matrix.MatrixClient;
+import dev.byob.transport.matrix.MatrixClient;
 import dev.byob.hosting.metrics.MetricsRegistry;
 import dev.byob.hosting.store.Database;
 import dev.byob.hosting.store.SqlBridgedRooms;
