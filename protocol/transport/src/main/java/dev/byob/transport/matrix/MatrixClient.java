@@ -366,6 +366,20 @@ public final class MatrixClient implements AutoCloseable {
         }
     }
 
+    /** The room an alias names: {@code GET /directory/room/{roomAlias}}. */
+    public RoomId resolveAlias(String alias) {
+        Answer answer = execute("GET", client("directory", "room", alias), null, true, null, true);
+        JsonNode id = answer.body().path("room_id");
+        if (!id.isTextual()) {
+            throw MatrixException.badAnswer(answer.request(), answer.status(), "no room_id in the answer");
+        }
+        try {
+            return RoomId.parse(id.textValue());
+        } catch (IllegalArgumentException e) {
+            throw MatrixException.badAnswer(answer.request(), answer.status(), "room_id: " + e.getMessage());
+        }
+    }
+
     /** One event of {@code room}, as raw JSON: {@code GET /rooms/{roomId}/event/{eventId}}. */
     public JsonNode getEvent(RoomId room, EventId event) {
         return execute("GET", client("rooms", room.value(), "event", event.value()), null, true, null, true).body();

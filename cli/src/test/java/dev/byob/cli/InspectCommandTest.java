@@ -1,0 +1,91 @@
+package dev.byob.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** {@code byob inspect} against a stand-in homeserver on loopback. */
+class InspectCommandTest {
+    private MockWebServer server;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new MockWebServer();
+        server.start(InetAddress.getLoopbackAddress(), 0);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private void answer(int code, String json) {
+        server.enqueue(new MockResponse.Builder().code(code).addHeader("Content-Type", "application/json")
+                .body(json).build());
+    }
+
+    private String url() {
+        return server.url("/").toString();
+    }
+
+    private static String bridgeEvent(String type, String sender, String bridgebot, String channel) {
+        return "{\"type\":\"" + type + "\",\"state_key\":\"org.example.irc://irc/libera/" + channel.replace("#", "%23")
+                + "\",\"sender\":\"" + sender + "\",\"content\":{\"bridgebot\":\"" + bridgebot + "\","
+                + "\"protocol\":{\"id\":\"irc\"},\"network\":{\"id\":\"libera\"},\"channel\":{\"id\":\"" + channel + "\"}}}";
+    }
+
+    @Test
+    void inspect_alias_listsBridgeEventsWithTheirVerdicts() throws Exception {
+        answer(200, "{\"room_id\":\"!room:hs.example\",\"servers\":[\"hs.example\"]}");
+        answer(200, "[" + bridgeEvent("m.bridge", "@hb:hs.example", "@hb:hs.example", "#byob") + ","
+                + bridgeEvent("uk.half-shot.bridge", "@mallory:hs.example", "@hb:hs.example", "#other") + ","
+                + "{\"type\":\"m.room.name\",\"state_key\":\"\",\"sender\":\"@a:hs.example\",\"content\":{\"name\":\"x\"}}]");
+        CommandRun r = CommandRun.of("inspect", "--homeserver", url(), "--access-token", "secret-token", "#byob:hs.example");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("Room !room:hs.example (#byob:hs.example)"), r.out());
+        assertTrue(r.out().contains("VALID      m.bridge  irc/libera #byob  bridged by @hb:hs.example"), r.out());
+        assertTrue(r.out().contains("FORGED"), r.out());
+        assertTrue(r.out().contains("sent by @mallory:hs.example, not by its bridgebot @hb:hs.example"), r.out());
+        assertTrue(r.out().contains("1 of 2 bridge events to believe"), r.out());
+        RecordedRequest resolve = server.takeRequest(5, TimeUnit.SECONDS);
+        assertTrue(resolve.getTarget().contains("/directory/room/%23byob%3Ahs.example"), resolve.getTarget());
+        assertEquals("Bearer secret-token", resolve.getHeaders().get("Authorization"));
+        assertFalse(r.out().contains("secret-token") || r.err().contains("secret-token"));
+    }
+
+    @Test
+    void inspect_roomWithoutBridges_saysSo() {
+        answer(200, "[]");
+        CommandRun r = CommandRun.of("inspect", "--homeserver", url(), "--access-token", "t", "!plain:hs.example");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("no bridge events"), r.out());
+    }
+
+    @Test
+    void inspect_refusedByTheHomeserver_explainsWithoutAStackTrace() {
+        answer(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You aren't a member of the room\"}");
+        CommandRun r = CommandRun.of("inspect", "--homeserver", url(), "--access-token", "t", "!secret:hs.example");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("the homeserver refused: M_FORBIDDEN You aren't a member of the room (HTTP 403)"),
+                r.err());
+        assertFalse(r.err().contains("Exception"), r.err());
+    }
+
+    @Test
+    void inspect_badArguments_areUsageErrors() {
+        assertEquals(2, CommandRun.of("inspect", "--homeserver", "ftp://x", "--access-token", "t", "!r:x").exit());
+        CommandRun noToken = CommandRun.of("inspect", "--homeserver", url(), "--access-token", "", "!r:x");
+        assertEquals(2, noToken.exit());
+        assertTrue(noToken.err().contains("an access token is needed"), noToken.err());
+        assertEquals(2, CommandRun.of("inspect", "--homeserver", url(), "--access-token", "t", "room").exit());
+    }
+}
