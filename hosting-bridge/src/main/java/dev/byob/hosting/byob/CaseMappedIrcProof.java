@@ -44,6 +44,11 @@ public final class CaseMappedIrcProof implements RemoteProofMethod {
     }
 
     @Override
+    public String accountKey(String account) {
+        return proof.accountKey(account);
+    }
+
+    @Override
     public boolean sameAccount(RemoteAccount claimed, String reported) {
         return proof.sameAccount(claimed, reported);
     }

@@ -38,6 +38,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.OptionalLong;
@@ -147,6 +148,12 @@ public final class HostingEngine {
     private final Map<ExchangeKey, Exchange> exchanges = new LinkedHashMap<>();
     private final Map<ReplyKey, Reply> replies = new HashMap<>();
     private final Map<TrustKey, LeaseState> leases = new HashMap<>();
+    /** Records in force by the account key of their remote account, for {@link #trustedByAccount}. */
+    private record AccountKey(Network network, String key) {}
+
+    private final Map<AccountKey, Set<TrustKey>> byAccount = new HashMap<>();
+    /** Which record each pending message waits in, for {@link HostingInput.RelaySeen} without a scan. */
+    private final Map<String, TrustKey> pendingIndex = new HashMap<>();
     private final List<Draining> draining = new ArrayList<>();
     private final Map<Network, Set<String>> recentRelays = new HashMap<>();
     private final RateLimiter<UserId> perVb;
@@ -189,7 +196,7 @@ public final class HostingEngine {
         Map<TrustKey, Long> epochs = new HashMap<>();
         for (TrustRecord record : store.all()) {
             if (record.active() && record.key().hbBot().equals(policy.hbBot())) {
-                leases.put(record.key(), new LeaseState(record, now.plusMillis(policy.lease().leaseMs())));
+                putLease(record, now.plusMillis(policy.lease().leaseMs()));
                 epochs.put(record.key(), record.epoch());
             }
         }
@@ -206,6 +213,7 @@ public final class HostingEngine {
                 for (HostingJournal.PendingMessage m : messages) {
                     lease.pending.put(relayKey(m.direction(), m.messageId()),
                             new Pending(m.direction(), m.messageId(), m.room(), m.seenAt()));
+                    pendingIndex.put(indexKey(key.network(), relayKey(m.direction(), m.messageId())), key);
                 }
             }
         });
@@ -539,7 +547,7 @@ public final class HostingEngine {
                 }
                 Optional<TrustRecord> ended = store.revoke(record.key(), record.epoch(), RevokeCode.RELEASED, now);
                 if (ended.isPresent()) {
-                    endLease(leases.remove(record.key()), now);
+                    endLease(removeLease(record.key()), now);
                     out.add(new HostingOutput.StepBackIn(ended.get()));
                     drain(now, out);
                 }
@@ -623,7 +631,7 @@ public final class HostingEngine {
             return;
         }
         // The VB stopped relaying before it asked to be released: its pending messages are ours at once.
-        endLease(leases.remove(key), now);
+        endLease(removeLease(key), now);
         out.add(new HostingOutput.StepBackIn(ended.get()));
         drain(now, out);
         ObjectNode reply = MessageCodec.encode(new Revoked(r.txnId(), r.userId(), r.network(), r.epoch(),
@@ -764,7 +772,7 @@ public final class HostingEngine {
                     r.network(), old.epoch(), RevokeCode.SUPERSEDED,
                     "another visiting bridge (" + r.vb().bot() + ") logged in for this user")), txn));
         }
-        LeaseState previous = leases.put(record.key(), new LeaseState(record, now.plusMillis(policy.lease().leaseMs())));
+        LeaseState previous = putLease(record, now.plusMillis(policy.lease().leaseMs()));
         if (previous != null) {
             // The old VB may relay until it reads revoked, at the latest until its lease runs out.
             endLease(previous, previous.expiresAt.plus(policy.fillInGrace()));
@@ -799,7 +807,7 @@ public final class HostingEngine {
         }
         boolean byUser = code.equals(RevokeCode.USER_REVOKED);
         for (TrustKey key : keys) {
-            LeaseState lease = leases.remove(key);
+            LeaseState lease = removeLease(key);
             Optional<TrustRecord> ended = store.revoke(key, lease.record.epoch(), code, now);
             if (ended.isEmpty()) {
                 continue;
@@ -825,13 +833,50 @@ public final class HostingEngine {
         if (method == null || reportedAccount == null) {
             return Optional.empty();
         }
-        for (LeaseState lease : leases.values()) {
-            if (lease.record.key().network().equals(network)
-                    && method.sameAccount(lease.record.remoteAccount(), reportedAccount)) {
+        // Every line a logged-in IRC user sends asks this: an index, not a scan of every record.
+        for (TrustKey key : byAccount.getOrDefault(new AccountKey(network, method.accountKey(reportedAccount)), Set.of())) {
+            LeaseState lease = leases.get(key);
+            if (lease != null && method.sameAccount(lease.record.remoteAccount(), reportedAccount)) {
                 return Optional.of(lease.record);
             }
         }
         return Optional.empty();
+    }
+
+    private AccountKey accountKeyOf(TrustRecord record) {
+        RemoteProofMethod method = policy.remoteMethods().get(record.key().network());
+        String name = record.remoteAccount().name();
+        return new AccountKey(record.key().network(), method == null ? name : method.accountKey(name));
+    }
+
+    /** Puts a lease in force (or replaces one), keeping the account index in step. */
+    private LeaseState putLease(TrustRecord record, Instant expiresAt) {
+        LeaseState previous = leases.put(record.key(), new LeaseState(record, expiresAt));
+        if (previous != null) {
+            unindex(previous.record);
+        }
+        byAccount.computeIfAbsent(accountKeyOf(record), k -> new HashSet<>()).add(record.key());
+        return previous;
+    }
+
+    /** Takes a lease out of force, keeping the account index in step. */
+    private LeaseState removeLease(TrustKey key) {
+        LeaseState removed = leases.remove(key);
+        if (removed != null) {
+            unindex(removed.record);
+        }
+        return removed;
+    }
+
+    private void unindex(TrustRecord record) {
+        AccountKey k = accountKeyOf(record);
+        Set<TrustKey> keys = byAccount.get(k);
+        if (keys != null) {
+            keys.remove(record.key());
+            if (keys.isEmpty()) {
+                byAccount.remove(k);
+            }
+        }
     }
 
     private void userMessage(HostingInput.UserMessageSeen in, Instant now, List<HostingOutput> out) {
@@ -851,16 +896,17 @@ public final class HostingEngine {
         } else {
             journal.pendingAdded(lease.record.key(), lease.record.epoch(), p.journaled());
             lease.pending.put(relayKey(in.direction(), in.messageId()), p);
+            pendingIndex.put(indexKey(in.network(), relayKey(in.direction(), in.messageId())), lease.record.key());
         }
     }
 
     private void relaySeen(HostingInput.RelaySeen in) {
         String key = relayKey(in.direction(), in.messageId());
-        for (LeaseState lease : leases.values()) {
-            if (lease.record.key().network().equals(in.network()) && lease.pending.remove(key) != null) {
-                journal.pendingResolved(lease.record.key(), lease.record.epoch(), in.direction(), in.messageId());
-                return;
-            }
+        TrustKey waitingIn = pendingIndex.remove(indexKey(in.network(), key));
+        LeaseState lease = waitingIn == null ? null : leases.get(waitingIn);
+        if (lease != null && lease.pending.remove(key) != null) {
+            journal.pendingResolved(lease.record.key(), lease.record.epoch(), in.direction(), in.messageId());
+            return;
         }
         for (Draining d : draining) {
             if (d.record().key().network().equals(in.network())
@@ -889,6 +935,7 @@ public final class HostingEngine {
     private void endLease(LeaseState lease, Instant relayAt) {
         if (lease != null && !lease.pending.isEmpty()) {
             draining.add(new Draining(lease.record, new ArrayList<>(lease.pending.values()), relayAt));
+            lease.pending.keySet().forEach(k -> pendingIndex.remove(indexKey(lease.record.key().network(), k)));
         }
     }
 
@@ -910,6 +957,10 @@ public final class HostingEngine {
 
     private Instant staleAt(Pending p) {
         return p.seenAt().plusMillis(policy.lease().leaseMs());
+    }
+
+    private static String indexKey(Network network, String relayKey) {
+        return network + " " + relayKey;
     }
 
     private static String relayKey(Lease.Direction direction, String messageId) {
@@ -946,6 +997,7 @@ public final class HostingEngine {
                 for (Pending p : lease.pending.values()) {
                     fillIn(lease, p, now, out);
                 }
+                lease.pending.keySet().forEach(k -> pendingIndex.remove(indexKey(lease.record.key().network(), k)));
                 lease.pending.clear();
             } else if (!lease.lapsed) {
                 // A live VB that has not relayed a message for a whole lease is not going to (T9).
@@ -955,6 +1007,7 @@ public final class HostingEngine {
                         break;
                     }
                     it.remove();
+                    pendingIndex.remove(indexKey(lease.record.key().network(), relayKey(p.direction(), p.messageId())));
                     fillIn(lease, p, now, out);
                 }
             }

@@ -90,6 +90,12 @@ public final class IrcAccountProof implements RemoteProofMethod {
         }
     }
 
+    /** Folded by rfc1459, the coarsest IRC case mapping, so the key is the same whatever the network uses. */
+    @Override
+    public String accountKey(String account) {
+        return CaseMapping.RFC1459.fold(account);
+    }
+
     @Override
     public boolean sameAccount(RemoteAccount claimed, String reported) {
         // "*" is how IRC says "not logged in" in account-notify and extended-join.

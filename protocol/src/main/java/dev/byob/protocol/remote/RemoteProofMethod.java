@@ -28,4 +28,14 @@ public interface RemoteProofMethod {
 
     /** Whether the account the network reports for a sender is the claimed account, by the network's rules. */
     boolean sameAccount(RemoteAccount claimed, String reported);
+
+    /**
+     * A key under which accounts that may be the same fall together, for looking them up without scanning:
+     * two accounts {@link #sameAccount} calls the same must have equal keys (unequal keys may still be
+     * checked and found different). The default, the name itself, suits networks whose accounts are
+     * compared exactly.
+     */
+    default String accountKey(String account) {
+        return account;
+    }
 }

@@ -57,4 +57,14 @@ class BenchmarksTest {
         assertNotNull(b.verify());
         assertEquals(b.verifyKey, b.parseKey());
     }
+
+    @Test
+    void hostingDecisionsDoWhatTheyMeasure() {
+        HostingDecisionBenchmark b = new HostingDecisionBenchmark();
+        b.setUp();
+        assertEquals(1, b.messageOfUnlinkedUser().size(), "an unlinked user's message is relayed by the HB");
+        assertEquals(0, b.messageOfLinkedUserAndItsRelay().size(), "a linked user's relayed message needs nothing");
+        assertNotNull(b.recordOfAccount());
+        assertEquals(true, ((java.util.Optional<?>) b.recordOfAccount()).isPresent(), "found despite the case");
+    }
 }

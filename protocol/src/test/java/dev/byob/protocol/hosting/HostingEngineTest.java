@@ -857,6 +857,20 @@ class HostingEngineTest {
     }
 
     @Test
+    void trustedByAccount_followsTrustAsItChanges_withIrcCaseFoldingOfBrackets() {
+        Request r = new Request(new TxnId("txn-brackets"), HB, USER, NETWORK, new RemoteAccount("alice[pi]"),
+                new VisitingBridgeId(VB_BOT, VB_KEY.verifyKey()), List.of(ProofMethods.MATRIX_DM),
+                List.of(ProofMethods.IRC_ACCOUNT_PRIVMSG));
+        Challenge c = challenged(r, VB_BOT, VB_KEY);
+        matrixProof(r, c, T0);
+        remoteProof(c, "Alice{PI}", T0);
+        send(VB_BOT, VB_KEY, answer(r, c), T0);
+        assertEquals(USER, hb.trustedByAccount(NETWORK, "ALICE{pi}").orElseThrow().key().userId());
+        hb.handle(new HostingInput.UserRevoke(USER, Optional.empty()), T0.plusSeconds(1));
+        assertTrue(hb.trustedByAccount(NETWORK, "alice[pi]").isEmpty(), "revoked trust is out of the index");
+    }
+
+    @Test
     void trustedByAccount_usesTheNetworksCaseRules() {
         handshake(VB_BOT, VB_KEY, T0);
         assertEquals(USER, hb.trustedByAccount(NETWORK, "ALICE").orElseThrow().key().userId());
