@@ -117,6 +117,8 @@ public final class HostingEngine {
         byte[] lastCanonical;
         ObjectNode lastReply;
 
+        /** When {@link #tick} must look at this lease next, as filed in {@code wakes}; null when never. */
+        Instant wakeAt;
         /** The user's messages observed while the VB relays, not yet observed relayed, in order. */
         final LinkedHashMap<String, Pending> pending = new LinkedHashMap<>();
 
@@ -152,6 +154,8 @@ public final class HostingEngine {
     private record AccountKey(Network network, String key) {}
 
     private final Map<AccountKey, Set<TrustKey>> byAccount = new HashMap<>();
+    /** Leases by when they next need a look (lapse or a stale message), so time costs no scan of all. */
+    private final java.util.TreeMap<Instant, Set<TrustKey>> wakes = new java.util.TreeMap<>();
     /** Which record each pending message waits in, for {@link HostingInput.RelaySeen} without a scan. */
     private final Map<String, TrustKey> pendingIndex = new HashMap<>();
     private final List<Draining> draining = new ArrayList<>();
@@ -215,6 +219,7 @@ public final class HostingEngine {
                             new Pending(m.direction(), m.messageId(), m.room(), m.seenAt()));
                     pendingIndex.put(indexKey(key.network(), relayKey(m.direction(), m.messageId())), key);
                 }
+                reschedule(lease);
             }
         });
     }
@@ -240,13 +245,8 @@ public final class HostingEngine {
         for (Exchange e : exchanges.values()) {
             next = earlier(next, e.expiresAt);
         }
-        for (LeaseState l : leases.values()) {
-            if (!l.lapsed) {
-                next = earlier(next, l.expiresAt.plus(policy.fillInGrace()));
-                if (!l.pending.isEmpty()) {
-                    next = earlier(next, staleAt(l.pending.values().iterator().next()));
-                }
-            }
+        if (!wakes.isEmpty()) {
+            next = earlier(next, wakes.firstKey());
         }
         for (Draining d : draining) {
             next = earlier(next, d.relayAt());
@@ -588,6 +588,7 @@ public final class HostingEngine {
             lease.lapsed = false;
             out.add(new HostingOutput.FillInStopped(lease.record));
         }
+        reschedule(lease);
         List<Lease.FillIn> candidates = fillInLog.after(key, h.epoch(), h.fillAck(), Lease.MAX_FILLED_IN + 1);
         List<Lease.FillIn> filled = new ArrayList<>();
         int bytes = 0;
@@ -851,11 +852,14 @@ public final class HostingEngine {
 
     /** Puts a lease in force (or replaces one), keeping the account index in step. */
     private LeaseState putLease(TrustRecord record, Instant expiresAt) {
-        LeaseState previous = leases.put(record.key(), new LeaseState(record, expiresAt));
+        LeaseState lease = new LeaseState(record, expiresAt);
+        LeaseState previous = leases.put(record.key(), lease);
         if (previous != null) {
             unindex(previous.record);
+            unschedule(previous);
         }
         byAccount.computeIfAbsent(accountKeyOf(record), k -> new HashSet<>()).add(record.key());
+        reschedule(lease);
         return previous;
     }
 
@@ -864,8 +868,37 @@ public final class HostingEngine {
         LeaseState removed = leases.remove(key);
         if (removed != null) {
             unindex(removed.record);
+            unschedule(removed);
         }
         return removed;
+    }
+
+    /** Files {@code lease} under the next time it needs a look: its lapse, or its oldest message going stale. */
+    private void reschedule(LeaseState lease) {
+        unschedule(lease);
+        if (lease.lapsed) {
+            return; // a lapsed lease fills in as messages come; only a heartbeat changes it
+        }
+        Instant at = lease.expiresAt.plus(policy.fillInGrace());
+        if (!lease.pending.isEmpty()) {
+            at = earlier(at, staleAt(lease.pending.values().iterator().next()));
+        }
+        lease.wakeAt = at;
+        wakes.computeIfAbsent(at, t -> new HashSet<>()).add(lease.record.key());
+    }
+
+    private void unschedule(LeaseState lease) {
+        if (lease.wakeAt == null) {
+            return;
+        }
+        Set<TrustKey> keys = wakes.get(lease.wakeAt);
+        if (keys != null) {
+            keys.remove(lease.record.key());
+            if (keys.isEmpty()) {
+                wakes.remove(lease.wakeAt);
+            }
+        }
+        lease.wakeAt = null;
     }
 
     private void unindex(TrustRecord record) {
@@ -897,6 +930,9 @@ public final class HostingEngine {
             journal.pendingAdded(lease.record.key(), lease.record.epoch(), p.journaled());
             lease.pending.put(relayKey(in.direction(), in.messageId()), p);
             pendingIndex.put(indexKey(in.network(), relayKey(in.direction(), in.messageId())), lease.record.key());
+            if (lease.pending.size() == 1) {
+                reschedule(lease); // its first waiting message may go stale before the lease ends
+            }
         }
     }
 
@@ -906,6 +942,7 @@ public final class HostingEngine {
         LeaseState lease = waitingIn == null ? null : leases.get(waitingIn);
         if (lease != null && lease.pending.remove(key) != null) {
             journal.pendingResolved(lease.record.key(), lease.record.epoch(), in.direction(), in.messageId());
+            reschedule(lease);
             return;
         }
         for (Draining d : draining) {
@@ -988,34 +1025,46 @@ public final class HostingEngine {
             }
             fail(key, e, CancelCode.TIMEOUT, "the challenge expired without " + String.join(", ", missing), now, out);
         }
-        for (LeaseState lease : leases.values()) {
-            // The grace covers a relay the visiting bridge sent just before its lease ended but that we
-            // have not observed yet: filling that in would duplicate it.
-            if (!lease.lapsed && !now.isBefore(lease.expiresAt.plus(policy.fillInGrace()))) {
-                lease.lapsed = true;
-                out.add(new HostingOutput.FillInStarted(lease.record));
-                for (Pending p : lease.pending.values()) {
-                    fillIn(lease, p, now, out);
+        while (!wakes.isEmpty() && !wakes.firstKey().isAfter(now)) {
+            for (TrustKey key : wakes.pollFirstEntry().getValue()) {
+                LeaseState lease = leases.get(key);
+                if (lease == null) {
+                    continue;
                 }
-                lease.pending.keySet().forEach(k -> pendingIndex.remove(indexKey(lease.record.key().network(), k)));
-                lease.pending.clear();
-            } else if (!lease.lapsed) {
-                // A live VB that has not relayed a message for a whole lease is not going to (T9).
-                for (Iterator<Pending> it = lease.pending.values().iterator(); it.hasNext(); ) {
-                    Pending p = it.next();
-                    if (now.isBefore(staleAt(p))) {
-                        break;
-                    }
-                    it.remove();
-                    pendingIndex.remove(indexKey(lease.record.key().network(), relayKey(p.direction(), p.messageId())));
-                    fillIn(lease, p, now, out);
-                }
+                lease.wakeAt = null;
+                wake(lease, now, out);
+                reschedule(lease);
             }
         }
         drain(now, out);
         replies.values().removeIf(r -> now.isAfter(r.keepUntil()));
         perVb.prune(now);
         perUser.prune(now);
+    }
+
+    private void wake(LeaseState lease, Instant now, List<HostingOutput> out) {
+        // The grace covers a relay the visiting bridge sent just before its lease ended but that we
+        // have not observed yet: filling that in would duplicate it.
+        if (!lease.lapsed && !now.isBefore(lease.expiresAt.plus(policy.fillInGrace()))) {
+            lease.lapsed = true;
+            out.add(new HostingOutput.FillInStarted(lease.record));
+            for (Pending p : lease.pending.values()) {
+                fillIn(lease, p, now, out);
+            }
+            lease.pending.keySet().forEach(k -> pendingIndex.remove(indexKey(lease.record.key().network(), k)));
+            lease.pending.clear();
+        } else if (!lease.lapsed) {
+            // A live VB that has not relayed a message for a whole lease is not going to (T9).
+            for (Iterator<Pending> it = lease.pending.values().iterator(); it.hasNext(); ) {
+                Pending p = it.next();
+                if (now.isBefore(staleAt(p))) {
+                    break;
+                }
+                it.remove();
+                pendingIndex.remove(indexKey(lease.record.key().network(), relayKey(p.direction(), p.messageId())));
+                fillIn(lease, p, now, out);
+            }
+        }
     }
 
     // ---- helpers ----

@@ -86,6 +86,16 @@ public class HostingDecisionBenchmark {
         return engine.handle(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, id), now);
     }
 
+    /** A linked user's message as an embedder handles it: the decision, then when to wake next. */
+    @Benchmark
+    public Object messageOfLinkedUserThenDeadline() {
+        long n = counter++;
+        engine.handle(new HostingInput.UserMessageSeen(UserId.parse("@linked" + (n % RECORDS) + ":home.example"),
+                NETWORK, Lease.Direction.TO_REMOTE, "$d" + n, ROOM), now);
+        engine.handle(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, "$d" + n), now);
+        return engine.deadline();
+    }
+
     /** The record behind an account the IRC network reported for a line. */
     @Benchmark
     public Object recordOfAccount() {
