@@ -124,11 +124,15 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
         }
     }
 
-    /** A Matrix user's own connection to a network, and the channels it is in (folded). */
+    /**
+     * A Matrix user's own connection to a network, and the channels it is in (folded). A temporary one relays
+     * for a user whose puppet the gate does not want (a fill-in) and quits at the next refresh of their presence.
+     */
     private static final class Puppet {
         final UserId user;
         final IrcConnection connection;
         final Set<String> channels = new LinkedHashSet<>();
+        boolean temporary;
 
         Puppet(UserId user, IrcConnection connection) {
             this.user = user;
@@ -462,7 +466,9 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
             return;
         }
         NetworkState network = b.network;
-        if (network.config.relaybot()) {
+        PuppetPlan.Via via = PuppetPlan.relay(network.config.relaybot(),
+                gate.puppetWanted(relay.sender(), network.network));
+        if (via == PuppetPlan.Via.BOT) {
             if (network.bot == null || !network.bot.isRegistered()) {
                 LOG.warn("not relaying {}: the bot is not connected to {}", relay.event(), network.config.id());
                 return;
@@ -473,14 +479,16 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
             }
             return;
         }
-        if (!gate.puppetWanted(relay.sender(), network.network)) {
-            LOG.debug("not relaying {}: {} has no connection of their own on {}", relay.event(), relay.sender(),
-                    network.config.id());
-            return;
-        }
+        Puppet existing = network.puppets.get(relay.sender());
+        boolean wasTemporary = existing != null && existing.temporary;
         Puppet puppet = puppetIn(b, relay.sender());
         if (puppet == null) {
             return;
+        }
+        puppet.temporary = PuppetPlan.temporaryAfter(via, existing != null, wasTemporary);
+        if (puppet.temporary && !wasTemporary) {
+            LOG.info("{} is on {} for a fill-in until their visiting bridge is back", relay.sender(),
+                    network.config.id());
         }
         String nick = puppet.connection.session().map(IrcSession::nick).orElse("x");
         for (IrcMessage line : Formatting.toIrc(relay.message(), b.channel, nick, null)) {
@@ -871,15 +879,19 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
             return;
         }
         Puppet puppet = state.puppets.get(user);
-        if (!gate.puppetWanted(user, network)) {
-            if (puppet != null) {
-                quitPuppet(state, puppet);
-            }
-        } else if (!state.config.relaybot()) {
-            for (Bridged b : state.channels.values()) {
-                if (matrixMembers.getOrDefault(b.room, Set.of()).contains(user)) {
-                    puppetIn(b, user);
+        switch (PuppetPlan.refresh(state.config.relaybot(), gate.puppetWanted(user, network), puppet != null)) {
+            case QUIT -> quitPuppet(state, puppet);
+            case JOIN_ROOMS -> {
+                for (Bridged b : state.channels.values()) {
+                    if (matrixMembers.getOrDefault(b.room, Set.of()).contains(user)) {
+                        Puppet joined = puppetIn(b, user);
+                        if (joined != null) {
+                            joined.temporary = false;
+                        }
+                    }
                 }
+            }
+            case NOTHING -> {
             }
         }
         if (remoteAccount == null) {
