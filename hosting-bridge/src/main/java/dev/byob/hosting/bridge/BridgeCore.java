@@ -7,6 +7,8 @@ import dev.byob.hosting.byob.BridgedRoomDirectory;
 import dev.byob.hosting.config.BridgeConfig;
 import dev.byob.hosting.config.IrcNetworkConfig;
 import dev.byob.hosting.config.RoomConfig;
+import dev.byob.hosting.metrics.Counter;
+import dev.byob.hosting.metrics.MetricsRegistry;
 import dev.byob.transport.irc.IrcConnection;
 import dev.byob.transport.matrix.MatrixClient;
 import dev.byob.transport.matrix.MatrixException;
@@ -173,6 +175,10 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
         }
     });
     private final AtomicLong lineCounter = new AtomicLong();
+    private final EventRetry retry = new EventRetry();
+    /** While a failed event waits for its retry, events are not handled before this time (in order). */
+    private Instant drainPausedUntil;
+    private final Counter eventFailures;
     private volatile boolean closed;
 
     /**
@@ -181,6 +187,17 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
      */
     public BridgeCore(BridgeConfig config, MatrixClient matrix, SqlTransactionSink sink, SqlBridgedRooms rooms,
                       RelayGate gate) {
+        this(config, matrix, sink, rooms, gate, new MetricsRegistry());
+    }
+
+    /**
+     * A core as {@link #BridgeCore(BridgeConfig, MatrixClient, SqlTransactionSink, SqlBridgedRooms, RelayGate)}
+     * describes, registering its metrics ({@code hosting_bridge_events_failed_total{outcome}}) in {@code metrics}.
+     */
+    public BridgeCore(BridgeConfig config, MatrixClient matrix, SqlTransactionSink sink, SqlBridgedRooms rooms,
+                      RelayGate gate, MetricsRegistry metrics) {
+        this.eventFailures = metrics.counter("hosting_bridge_events_failed_total",
+                "Stored events whose handling failed: retried later, or dropped after the last attempt", "outcome");
         this.config = Objects.requireNonNull(config, "config");
         this.matrix = Objects.requireNonNull(matrix, "matrix");
         this.sink = Objects.requireNonNull(sink, "sink");
@@ -330,7 +347,16 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
     // ---------------------------------------------------------------------------------------------
     // Matrix -> IRC
 
+    /**
+     * Handles the stored events in order, deleting each once handled. One whose handling fails stays stored and
+     * is tried again after a growing delay ({@link EventRetry}), holding back those behind it; after the last
+     * attempt it is logged as an error, counted and deleted.
+     */
     private void drain() {
+        if (drainPausedUntil != null && Clock.systemUTC().instant().isBefore(drainPausedUntil)) {
+            return; // a retry is scheduled
+        }
+        drainPausedUntil = null;
         while (!closed) {
             List<PendingEvent> pending = sink.pending(BATCH);
             if (pending.isEmpty()) {
@@ -349,12 +375,35 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
                     } else {
                         handle(p.event());
                     }
+                    retry.succeeded(p.seq());
                 } catch (RuntimeException e) {
-                    LOG.error("event {} of transaction {} failed; skipping it", p.event().path("event_id").asText(),
-                            p.txnId(), e);
+                    String id = p.event().path("event_id").asText("(no event id)");
+                    if (retry.failed(p.seq()) instanceof EventRetry.Retry again) {
+                        LOG.warn("event {} of transaction {} failed; attempt {} in {} ms: {}", id, p.txnId(),
+                                again.attempt(), again.delay().toMillis(), e.toString());
+                        eventFailures.labels("retried").inc();
+                        pauseDrain(again.delay());
+                        return;
+                    }
+                    LOG.error("event {} of transaction {} failed {} times; giving up on it", id, p.txnId(),
+                            EventRetry.MAX_ATTEMPTS, e);
+                    eventFailures.labels("dropped").inc();
                 }
                 sink.done(p.seq());
             }
+        }
+    }
+
+    /** Stops handling events for {@code delay}, then drains again. */
+    private void pauseDrain(Duration delay) {
+        drainPausedUntil = Clock.systemUTC().instant().plus(delay);
+        try {
+            timer.schedule(() -> execute(() -> {
+                drainPausedUntil = null;
+                drain();
+            }), delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("the timer has stopped");
         }
     }
 
@@ -462,9 +511,14 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
     }
 
     private void relayToIrc(Bridged b, MatrixEvents.Relay relay) {
-        if (!relayed.add(relay.event())) {
+        if (relayed.contains(relay.event())) {
             return;
         }
+        sendToIrc(b, relay);
+        relayed.add(relay.event()); // once sent (or given up on): a retry of a failed attempt may send it
+    }
+
+    private void sendToIrc(Bridged b, MatrixEvents.Relay relay) {
         NetworkState network = b.network;
         PuppetPlan.Via via = PuppetPlan.relay(network.config.relaybot(),
                 gate.puppetWanted(relay.sender(), network.network));
