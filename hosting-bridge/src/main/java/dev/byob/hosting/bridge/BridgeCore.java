@@ -378,7 +378,8 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
                     retry.succeeded(p.seq());
                 } catch (RuntimeException e) {
                     String id = p.event().path("event_id").asText("(no event id)");
-                    if (retry.failed(p.seq()) instanceof EventRetry.Retry again) {
+                    EventRetry.Decision decision = retry.failed(p.seq());
+                    if (decision instanceof EventRetry.Retry again) {
                         LOG.warn("event {} of transaction {} failed; attempt {} in {} ms: {}", id, p.txnId(),
                                 again.attempt(), again.delay().toMillis(), e.toString());
                         eventFailures.labels("retried").inc();
@@ -386,7 +387,7 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
                         return;
                     }
                     LOG.error("event {} of transaction {} failed {} times; giving up on it", id, p.txnId(),
-                            EventRetry.MAX_ATTEMPTS, e);
+                            ((EventRetry.GiveUp) decision).attempts(), e);
                     eventFailures.labels("dropped").inc();
                 }
                 sink.done(p.seq());
@@ -515,7 +516,7 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
             return;
         }
         sendToIrc(b, relay);
-        relayed.add(relay.event()); // once sent (or given up on): a retry of a failed attempt may send it
+        relayed.add(relay.event()); // only once handled: an attempt that threw is retried and sends it
     }
 
     private void sendToIrc(Bridged b, MatrixEvents.Relay relay) {
