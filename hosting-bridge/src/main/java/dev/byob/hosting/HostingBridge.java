@@ -135,7 +135,7 @@ public final class HostingBridge implements AutoCloseable {
         SqlTransactionSink sink = new SqlTransactionSink(database, Clock.systemUTC());
         matrix = MatrixClient.builder(config.homeserver().url(), config.tokens().asToken().reveal()).build();
         core = new BridgeCore(config, matrix, sink, new SqlBridgedRooms(database), gate == null ? RelayGate.ALWAYS
-                : gate);
+                : gate, metrics);
         if (gate == null) {
             byobWorker = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "byob-transport");

@@ -12,7 +12,11 @@ import dev.byob.protocol.id.UserId;
  */
 public interface BridgeActions {
 
-    /** Relay {@code user}'s Matrix event to the network through their puppet, as if it had just arrived. */
+    /**
+     * Relay {@code user}'s Matrix event to the network, as if it had just arrived: through their puppet, or,
+     * when {@link RelayGate#puppetWanted} is false (a fill-in), through a temporary puppet that stays until the
+     * next {@link #refreshPresence} of the user.
+     */
     void relayToRemoteNow(UserId user, Network network, RoomId room, EventId event);
 
     /** Show the IRC line with this {@code msgid} (kept by the core for a while) on Matrix through its ghost. */
@@ -21,7 +25,8 @@ public interface BridgeActions {
     /**
      * Re-evaluate {@link RelayGate#puppetWanted} and {@link RelayGate#ghostWanted} for {@code user} and the
      * remote account trust links to them: quit or start the puppet, make the ghost leave or join, in every
-     * bridged room of that network.
+     * bridged room of that network. Called when trust takes effect or ends, and when a fill-in stops (a temporary
+     * puppet quits then).
      */
     void refreshPresence(UserId user, Network network, String remoteAccount);
 }

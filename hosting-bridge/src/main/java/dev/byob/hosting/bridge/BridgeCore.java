@@ -7,6 +7,8 @@ import dev.byob.hosting.byob.BridgedRoomDirectory;
 import dev.byob.hosting.config.BridgeConfig;
 import dev.byob.hosting.config.IrcNetworkConfig;
 import dev.byob.hosting.config.RoomConfig;
+import dev.byob.hosting.metrics.Counter;
+import dev.byob.hosting.metrics.MetricsRegistry;
 import dev.byob.transport.irc.IrcConnection;
 import dev.byob.transport.matrix.MatrixClient;
 import dev.byob.transport.matrix.MatrixException;
@@ -124,11 +126,15 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
         }
     }
 
-    /** A Matrix user's own connection to a network, and the channels it is in (folded). */
+    /**
+     * A Matrix user's own connection to a network, and the channels it is in (folded). A temporary one relays
+     * for a user whose puppet the gate does not want (a fill-in) and quits at the next refresh of their presence.
+     */
     private static final class Puppet {
         final UserId user;
         final IrcConnection connection;
         final Set<String> channels = new LinkedHashSet<>();
+        boolean temporary;
 
         Puppet(UserId user, IrcConnection connection) {
             this.user = user;
@@ -169,6 +175,10 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
         }
     });
     private final AtomicLong lineCounter = new AtomicLong();
+    private final EventRetry retry = new EventRetry();
+    /** While a failed event waits for its retry, events are not handled before this time (in order). */
+    private Instant drainPausedUntil;
+    private final Counter eventFailures;
     private volatile boolean closed;
 
     /**
@@ -177,6 +187,17 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
      */
     public BridgeCore(BridgeConfig config, MatrixClient matrix, SqlTransactionSink sink, SqlBridgedRooms rooms,
                       RelayGate gate) {
+        this(config, matrix, sink, rooms, gate, new MetricsRegistry());
+    }
+
+    /**
+     * A core as {@link #BridgeCore(BridgeConfig, MatrixClient, SqlTransactionSink, SqlBridgedRooms, RelayGate)}
+     * describes, registering its metrics ({@code hosting_bridge_events_failed_total{outcome}}) in {@code metrics}.
+     */
+    public BridgeCore(BridgeConfig config, MatrixClient matrix, SqlTransactionSink sink, SqlBridgedRooms rooms,
+                      RelayGate gate, MetricsRegistry metrics) {
+        this.eventFailures = metrics.counter("hosting_bridge_events_failed_total",
+                "Stored events whose handling failed: retried later, or dropped after the last attempt", "outcome");
         this.config = Objects.requireNonNull(config, "config");
         this.matrix = Objects.requireNonNull(matrix, "matrix");
         this.sink = Objects.requireNonNull(sink, "sink");
@@ -326,7 +347,16 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
     // ---------------------------------------------------------------------------------------------
     // Matrix -> IRC
 
+    /**
+     * Handles the stored events in order, deleting each once handled. One whose handling fails stays stored and
+     * is tried again after a growing delay ({@link EventRetry}), holding back those behind it; after the last
+     * attempt it is logged as an error, counted and deleted.
+     */
     private void drain() {
+        if (drainPausedUntil != null && Clock.systemUTC().instant().isBefore(drainPausedUntil)) {
+            return; // a retry is scheduled
+        }
+        drainPausedUntil = null;
         while (!closed) {
             List<PendingEvent> pending = sink.pending(BATCH);
             if (pending.isEmpty()) {
@@ -345,12 +375,36 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
                     } else {
                         handle(p.event());
                     }
+                    retry.succeeded(p.seq());
                 } catch (RuntimeException e) {
-                    LOG.error("event {} of transaction {} failed; skipping it", p.event().path("event_id").asText(),
-                            p.txnId(), e);
+                    String id = p.event().path("event_id").asText("(no event id)");
+                    EventRetry.Decision decision = retry.failed(p.seq());
+                    if (decision instanceof EventRetry.Retry again) {
+                        LOG.warn("event {} of transaction {} failed; attempt {} in {} ms: {}", id, p.txnId(),
+                                again.attempt(), again.delay().toMillis(), e.toString());
+                        eventFailures.labels("retried").inc();
+                        pauseDrain(again.delay());
+                        return;
+                    }
+                    LOG.error("event {} of transaction {} failed {} times; giving up on it", id, p.txnId(),
+                            ((EventRetry.GiveUp) decision).attempts(), e);
+                    eventFailures.labels("dropped").inc();
                 }
                 sink.done(p.seq());
             }
+        }
+    }
+
+    /** Stops handling events for {@code delay}, then drains again. */
+    private void pauseDrain(Duration delay) {
+        drainPausedUntil = Clock.systemUTC().instant().plus(delay);
+        try {
+            timer.schedule(() -> execute(() -> {
+                drainPausedUntil = null;
+                drain();
+            }), delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("the timer has stopped");
         }
     }
 
@@ -458,11 +512,18 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
     }
 
     private void relayToIrc(Bridged b, MatrixEvents.Relay relay) {
-        if (!relayed.add(relay.event())) {
+        if (relayed.contains(relay.event())) {
             return;
         }
+        sendToIrc(b, relay);
+        relayed.add(relay.event()); // only once handled: an attempt that threw is retried and sends it
+    }
+
+    private void sendToIrc(Bridged b, MatrixEvents.Relay relay) {
         NetworkState network = b.network;
-        if (network.config.relaybot()) {
+        PuppetPlan.Via via = PuppetPlan.relay(network.config.relaybot(),
+                gate.puppetWanted(relay.sender(), network.network));
+        if (via == PuppetPlan.Via.BOT) {
             if (network.bot == null || !network.bot.isRegistered()) {
                 LOG.warn("not relaying {}: the bot is not connected to {}", relay.event(), network.config.id());
                 return;
@@ -473,14 +534,16 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
             }
             return;
         }
-        if (!gate.puppetWanted(relay.sender(), network.network)) {
-            LOG.debug("not relaying {}: {} has no connection of their own on {}", relay.event(), relay.sender(),
-                    network.config.id());
-            return;
-        }
+        Puppet existing = network.puppets.get(relay.sender());
+        boolean wasTemporary = existing != null && existing.temporary;
         Puppet puppet = puppetIn(b, relay.sender());
         if (puppet == null) {
             return;
+        }
+        puppet.temporary = PuppetPlan.temporaryAfter(via, existing != null, wasTemporary);
+        if (puppet.temporary && !wasTemporary) {
+            LOG.info("{} is on {} for a fill-in until their visiting bridge is back", relay.sender(),
+                    network.config.id());
         }
         String nick = puppet.connection.session().map(IrcSession::nick).orElse("x");
         for (IrcMessage line : Formatting.toIrc(relay.message(), b.channel, nick, null)) {
@@ -871,15 +934,19 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
             return;
         }
         Puppet puppet = state.puppets.get(user);
-        if (!gate.puppetWanted(user, network)) {
-            if (puppet != null) {
-                quitPuppet(state, puppet);
-            }
-        } else if (!state.config.relaybot()) {
-            for (Bridged b : state.channels.values()) {
-                if (matrixMembers.getOrDefault(b.room, Set.of()).contains(user)) {
-                    puppetIn(b, user);
+        switch (PuppetPlan.refresh(state.config.relaybot(), gate.puppetWanted(user, network), puppet != null)) {
+            case QUIT -> quitPuppet(state, puppet);
+            case JOIN_ROOMS -> {
+                for (Bridged b : state.channels.values()) {
+                    if (matrixMembers.getOrDefault(b.room, Set.of()).contains(user)) {
+                        Puppet joined = puppetIn(b, user);
+                        if (joined != null) {
+                            joined.temporary = false;
+                        }
+                    }
                 }
+            }
+            case NOTHING -> {
             }
         }
         if (remoteAccount == null) {

@@ -67,8 +67,10 @@ import org.slf4j.LoggerFactory;
  * relay mode, also while the lease has lapsed: {@link #puppetWanted} is false. A fill-in of a Matrix message
  * is handed to {@link BridgeActions#relayToRemoteNow} outside the gate call (the core may bring a temporary
  * puppet, or its relay bot, for it); a message that arrives while the lease has lapsed is answered through
- * the gate's return value, which the core treats as it would for an unlinked user. Either way the core must
- * not keep a puppet connected once the relay is done, for {@link #puppetWanted} stays false.
+ * the gate's return value, which the core treats as it would for an unlinked user. Either way the core relays
+ * through a temporary puppet (or its relay bot) and keeps it while the fill-in lasts; on
+ * {@code FillInStopped} this coordinator calls {@link BridgeActions#refreshPresence}, and the core quits it,
+ * for {@link #puppetWanted} stays false.
  */
 public final class ByobCoordinator implements ByobHooks {
     private static final Logger LOG = LoggerFactory.getLogger(ByobCoordinator.class);
@@ -77,8 +79,8 @@ public final class ByobCoordinator implements ByobHooks {
     public static final String SOURCE_FIELD = "org.matrix.msc3647.source";
     /** The IRC tag of a visiting bridge's relay of a Matrix event (§12.3). */
     public static final String ORIGIN_TAG = "+byob.dev/origin";
-    /** How long after a lease ends the hosting bridge waits before filling in (the engine's default). */
-    public static final Duration DEFAULT_FILL_IN_GRACE = Duration.ofSeconds(10);
+    /** How long after a lease ends the hosting bridge waits before filling in, unless configured otherwise. */
+    public static final Duration DEFAULT_FILL_IN_GRACE = ByobPolicyConfig.DEFAULT_FILL_IN_GRACE;
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
@@ -146,7 +148,7 @@ public final class ByobCoordinator implements ByobHooks {
         }
         this.proofs = Map.copyOf(proofs);
         HostingPolicy policy = new HostingPolicy(hbBot, bots, Map.<Network, RemoteProofMethod>copyOf(proofs),
-                byob.matrixProofMethods(), byob.challengeTtl(), byob.leaseTerms(), DEFAULT_FILL_IN_GRACE,
+                byob.matrixProofMethods(), byob.challengeTtl(), byob.leaseTerms(), byob.fillInGrace(),
                 byob.maxInFlight(), byob.maxInFlightPerUser(), byob.requestsPerVb(), byob.requestsPerUser(),
                 byob.rateWindow());
         this.engine = new HostingEngine(policy, store, fillInLog, journal, rooms, random, clock.instant());
@@ -395,6 +397,8 @@ public final class ByobCoordinator implements ByobHooks {
                         r.key().network());
                 trustChanges.labels("fill_in_stopped").inc();
                 lapses.remove(r.key());
+                // A temporary puppet that relayed the fill-ins quits now: the gate still does not want it.
+                actions.refreshPresence(r.key().userId(), r.key().network(), r.remoteAccount().name());
             } else if (out instanceof HostingOutput.Relay relay) {
                 relayHere |= relay(relay, answering);
             } else if (out instanceof HostingOutput.NotifyUser notify) {

@@ -21,18 +21,32 @@ import java.util.Objects;
  * @param maxInFlightPerUser exchanges in flight at once for one user
  * @param admins Matrix users who may inspect every trust record through the bridge bot ({@code trust list},
  *     {@code trust show}) and end one ({@code trust revoke})
+ * @param fillInGrace how long after a lease ends the bridge waits before filling in (spec §12.4's <i>G</i>): at
+ *     least the longest delay expected between a visiting bridge's relay and the bridge observing it
  */
 public record ByobPolicyConfig(List<String> matrixProofMethods, Duration lease, Duration heartbeatInterval,
                                Duration challengeTtl, int requestsPerVb, int requestsPerUser, Duration rateWindow,
-                               int maxInFlight, int maxInFlightPerUser, List<UserId> admins) {
+                               int maxInFlight, int maxInFlightPerUser, List<UserId> admins, Duration fillInGrace) {
+    /** The fill-in grace when none is configured, as the spec recommends. */
+    public static final Duration DEFAULT_FILL_IN_GRACE = Duration.ofSeconds(10);
+
     /** Copies the lists and checks the fields are present. */
     public ByobPolicyConfig {
         matrixProofMethods = List.copyOf(matrixProofMethods);
         admins = List.copyOf(admins);
+        Objects.requireNonNull(fillInGrace, "fillInGrace");
         Objects.requireNonNull(lease, "lease");
         Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
         Objects.requireNonNull(challengeTtl, "challengeTtl");
         Objects.requireNonNull(rateWindow, "rateWindow");
+    }
+
+    /** A policy with the default fill-in grace. */
+    public ByobPolicyConfig(List<String> matrixProofMethods, Duration lease, Duration heartbeatInterval,
+                            Duration challengeTtl, int requestsPerVb, int requestsPerUser, Duration rateWindow,
+                            int maxInFlight, int maxInFlightPerUser, List<UserId> admins) {
+        this(matrixProofMethods, lease, heartbeatInterval, challengeTtl, requestsPerVb, requestsPerUser, rateWindow,
+                maxInFlight, maxInFlightPerUser, admins, DEFAULT_FILL_IN_GRACE);
     }
 
     /** A policy without admins. */

@@ -477,6 +477,7 @@ final class ConfigLoader {
             s.problem("heartbeat_seconds", "must not exceed lease_seconds (" + lease + ")");
             heartbeat = null;
         }
+        Long grace = s.integer("fill_in_grace_seconds", ByobPolicyConfig.DEFAULT_FILL_IN_GRACE.toSeconds(), 0, 86_400);
         Long challengeTtl = s.integer("challenge_ttl_seconds", 600, 1, 86_400);
         List<String> adminNames = s.strings("admins", List.of());
         List<UserId> admins = new ArrayList<>();
@@ -504,13 +505,14 @@ final class ConfigLoader {
         }
         limits.finish();
         s.finish();
-        if (methods == null || admins == null || lease == null || heartbeat == null || challengeTtl == null || perVb == null
+        if (methods == null || admins == null || lease == null || heartbeat == null || grace == null
+                || challengeTtl == null || perVb == null
                 || perUser == null || window == null || inFlight == null || inFlightPerUser == null) {
             return null;
         }
         return new ByobPolicyConfig(methods, Duration.ofSeconds(lease), Duration.ofSeconds(heartbeat),
                 Duration.ofSeconds(challengeTtl), perVb.intValue(), perUser.intValue(), Duration.ofSeconds(window),
-                inFlight.intValue(), inFlightPerUser.intValue(), admins);
+                inFlight.intValue(), inFlightPerUser.intValue(), admins, Duration.ofSeconds(grace));
     }
 
     // ---- values ----

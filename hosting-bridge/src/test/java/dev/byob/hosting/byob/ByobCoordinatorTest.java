@@ -213,17 +213,22 @@ class ByobCoordinatorTest {
     }
 
     @Test
-    void heartbeat_afterLapse_stopsFillingIn() {
+    void heartbeat_afterLapse_stopsFillingIn_andRefreshesPresence() {
         ByobHarness.ScriptedVb vb = linked();
         h.clock.advance(Duration.ofSeconds(100));
         h.coordinator.tick();
         assertEquals(HostingEngine.RelayMode.FILLING_IN, h.coordinator.engine().relayMode(ALICE, LIBERA));
+        verify(h.actions, times(1)).refreshPresence(ALICE, LIBERA, "alice"); // stepping aside only
 
         vb.run(new VisitingInput.Tick()); // the VB heartbeats
 
         assertEquals(HostingEngine.RelayMode.VISITING, h.coordinator.engine().relayMode(ALICE, LIBERA));
         assertEquals("lease", h.transport.typesToVb().get(h.transport.typesToVb().size() - 1));
         assertFalse(h.coordinator.relayToRemote(ALICE, LIBERA, BRIDGED, h.message("held again")));
+        // The core quits the temporary puppet of the fill-in: the gate still does not want one.
+        verify(h.actions, times(2)).refreshPresence(ALICE, LIBERA, "alice");
+        assertFalse(h.coordinator.puppetWanted(ALICE, LIBERA));
+        assertEquals(1, counter("byob_hb_trust_changes_total{change=\"fill_in_stopped\"}"));
     }
 
     @Test

@@ -73,6 +73,7 @@ class BridgeConfigTest {
         assertEquals(Duration.ofHours(1), byob.rateWindow());
         assertEquals(64, byob.maxInFlight());
         assertEquals(4, byob.maxInFlightPerUser());
+        assertEquals(Duration.ofSeconds(10), byob.fillInGrace());
         assertEquals(List.of(), byob.admins());
     }
 
@@ -95,6 +96,7 @@ class BridgeConfigTest {
                 .set("byob.admins", List.of("@root:example.org"))
                 .set("byob.lease_seconds", 120)
                 .set("byob.heartbeat_seconds", 40)
+                .set("byob.fill_in_grace_seconds", 2)
                 .set("byob.challenge_ttl_seconds", 60)
                 .set("byob.rate_limits", Map.of("requests_per_vb", 1, "requests_per_user", 2, "window_seconds", 60,
                         "max_in_flight", 8, "max_in_flight_per_user", 8));
@@ -114,6 +116,7 @@ class BridgeConfigTest {
         assertEquals(List.of("to_device", "dm"), config.byob().matrixProofMethods());
         assertEquals(new Accept.LeaseTerms(120_000, 40_000), config.byob().leaseTerms());
         assertEquals(Duration.ofSeconds(60), config.byob().rateWindow());
+        assertEquals(Duration.ofSeconds(2), config.byob().fillInGrace());
         assertEquals(List.of(dev.byob.protocol.id.UserId.parse("@root:example.org")), config.byob().admins());
     }
 

@@ -38,6 +38,13 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
     /** Its ghosts' localpart prefix. */
     public static final String BYOB_GHOST_PREFIX = "hbbyob_irc_";
 
+    /** The registration of the bridge that fills in for a visiting bridge that went down ({@code HostingBridgeLeaseIT}). */
+    public static final String LEASE_ID = "byob-hosting-bridge-lease-it";
+    /** Its bot's localpart. */
+    public static final String LEASE_BOT_LOCALPART = "hblease_bridge";
+    /** Its ghosts' localpart prefix. */
+    public static final String LEASE_GHOST_PREFIX = "hblease_irc_";
+
     /**
      * Writes the bridge's configuration for {@code registration} to {@code file}: homeserver, appservice with the
      * registration's tokens and port, {@code data_dir: data}, then {@code rest} (the {@code irc:} section and
@@ -66,7 +73,8 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
     public List<AppserviceRegistration> appservices(String serverName) {
         return List.of(registration(ID, BOT_LOCALPART, GHOST_PREFIX, serverName),
                 registration(RELAY_ID, RELAY_BOT_LOCALPART, RELAY_GHOST_PREFIX, serverName),
-                registration(BYOB_ID, BYOB_BOT_LOCALPART, BYOB_GHOST_PREFIX, serverName));
+                registration(BYOB_ID, BYOB_BOT_LOCALPART, BYOB_GHOST_PREFIX, serverName),
+                registration(LEASE_ID, LEASE_BOT_LOCALPART, LEASE_GHOST_PREFIX, serverName));
     }
 
     private static AppserviceRegistration registration(String id, String bot, String ghostPrefix, String serverName) {

@@ -2,10 +2,8 @@ package dev.byob.it.hosting;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.byob.hosting.HostingBridge;
 import dev.byob.hosting.bridge.GhostIds;
 import dev.byob.hosting.bridge.IrcNicks;
@@ -22,37 +20,27 @@ import dev.byob.it.harness.Names;
 import dev.byob.it.harness.RealServers;
 import dev.byob.protocol.crypto.KeyId;
 import dev.byob.protocol.crypto.SigningKey;
-import dev.byob.protocol.id.EventId;
 import dev.byob.protocol.id.Network;
 import dev.byob.protocol.id.RemoteAccount;
-import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.id.UserId;
-import dev.byob.protocol.message.Answer;
 import dev.byob.protocol.message.MessageType;
 import dev.byob.protocol.message.ProofMethods;
 import dev.byob.protocol.trust.TrustKey;
 import dev.byob.protocol.visiting.VisitingConfig;
-import dev.byob.protocol.visiting.VisitingHandshake;
 import dev.byob.protocol.visiting.VisitingInput;
-import dev.byob.protocol.visiting.VisitingOutput;
 import dev.byob.protocol.visiting.VisitingState;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Stepping aside and back in, as people see it: the hosting bridge runs from a real configuration with byob; a
- * visiting bridge, scripted from the protocol's {@link VisitingHandshake}, proves alice's Matrix account (an
+ * visiting bridge, scripted from the protocol's handshake ({@link ScriptedVisitingBridge}), proves alice's Matrix account (an
  * {@code org.matrix.msc3647.matrix_proof} event in her DM with the bridge bot) and her IRC account (a PRIVMSG to
  * the bridge's IRC bot from a connection logged in to her NickServ account with SASL). Then her {@code [m]}
  * connection leaves IRC, the bridge relays neither her Matrix messages nor the lines of her own IRC connection,
@@ -123,9 +111,9 @@ class HostingBridgeByobIT {
             assertEquals(aliceIrcGhost, aliceClient.awaitMessage(room, ircBefore, WAIT).sender());
 
             // The handshake, in alice's DM with the bridge bot and the visiting bridge's DM with it.
-            String aliceDm = directRoomWith(aliceClient, bot);
-            String vbDm = directRoomWith(vbClient, bot);
-            ScriptedVb vb = new ScriptedVb(vbClient, vbDm, UserId.parse(bot), aliceClient, aliceDm, aliceIrc,
+            String aliceDm = ScriptedVisitingBridge.directRoomWith(aliceClient, bot, WAIT);
+            String vbDm = ScriptedVisitingBridge.directRoomWith(vbClient, bot, WAIT);
+            ScriptedVisitingBridge vb = new ScriptedVisitingBridge(vbClient, vbDm, UserId.parse(bot), aliceClient, aliceDm, aliceIrc,
                     VisitingConfig.of(new TrustKey(UserId.parse(bot), UserId.parse(alice.userId()),
                                     Network.irc(NETWORK)), new RemoteAccount(aliceAccount.name()),
                             UserId.parse(vbBot.userId()),
@@ -133,8 +121,8 @@ class HostingBridgeByobIT {
                             List.of(ProofMethods.MATRIX_DM), List.of(ProofMethods.IRC_ACCOUNT_PRIVMSG)));
             vb.feed(new VisitingInput.Start());
             vb.awaitState("Trusted", s -> s instanceof VisitingState.Trusted, WAIT);
-            assertTrue(vb.receivedTypes.contains(MessageType.ACCEPT.eventType()), "accept received: "
-                    + vb.receivedTypes);
+            assertTrue(vb.receivedTypes().contains(MessageType.ACCEPT.eventType()), "accept received: "
+                    + vb.receivedTypes());
             aliceClient.awaitEvent("a notice from the bridge bot", e -> bot.equals(e.sender())
                     && "m.room.message".equals(e.type()) && "m.notice".equals(e.content().path("msgtype").asText()),
                     WAIT);
@@ -167,8 +155,8 @@ class HostingBridgeByobIT {
             // alice revokes: the visiting bridge is told, and the hosting bridge relays her again.
             aliceClient.sendText(aliceDm, "revoke");
             vb.awaitState("Ended", s -> s instanceof VisitingState.Ended, WAIT);
-            assertTrue(vb.receivedTypes.contains(MessageType.REVOKED.eventType()), "revoked received: "
-                    + vb.receivedTypes);
+            assertTrue(vb.receivedTypes().contains(MessageType.REVOKED.eventType()), "revoked received: "
+                    + vb.receivedTypes());
             String back = "back " + Names.unique("m");
             aliceClient.sendText(room, back);
             IrcMessage backAtBob = bob.awaitPrivmsg(channel, back, WAIT);
@@ -194,96 +182,6 @@ class HostingBridgeByobIT {
             if (bridge != null) {
                 bridge.stop();
             }
-        }
-    }
-
-    /** Creates a DM of {@code client} with {@code bot} ({@code is_direct}, an invite) and waits for the bot in it. */
-    private static String directRoomWith(MatrixUserClient client, String bot) {
-        String room = client.createRoom(Map.of("is_direct", true, "preset", "trusted_private_chat",
-                "invite", List.of(bot)));
-        client.awaitEvent(bot + " joining the DM", e -> room.equals(e.roomId()) && "m.room.member".equals(e.type())
-                && bot.equals(e.stateKey()) && "join".equals(e.content().path("membership").asText()), WAIT);
-        return room;
-    }
-
-    /** A visiting bridge for alice: the protocol's state machine, with its sends and proofs done for real. */
-    private static final class ScriptedVb {
-        final MatrixUserClient vb;
-        final String dm;
-        final UserId hbBot;
-        final MatrixUserClient alice;
-        final String aliceDm;
-        final IrcUserClient aliceIrc;
-        final VisitingHandshake handshake;
-        VisitingState state = VisitingHandshake.initial();
-        final List<String> receivedTypes = new ArrayList<>();
-        final List<VisitingOutput> outputs = new ArrayList<>();
-        int read;
-
-        ScriptedVb(MatrixUserClient vb, String dm, UserId hbBot, MatrixUserClient alice, String aliceDm,
-                   IrcUserClient aliceIrc, VisitingConfig config) {
-            this.vb = vb;
-            this.dm = dm;
-            this.hbBot = hbBot;
-            this.alice = alice;
-            this.aliceDm = aliceDm;
-            this.aliceIrc = aliceIrc;
-            this.handshake = new VisitingHandshake(config, new SecureRandom());
-        }
-
-        void feed(VisitingInput first) {
-            Deque<VisitingInput> inbox = new ArrayDeque<>(List.of(first));
-            while (!inbox.isEmpty()) {
-                var step = handshake.step(state, inbox.poll(), Instant.now());
-                state = step.state();
-                for (VisitingOutput out : step.outputs()) {
-                    outputs.add(out);
-                    if (out instanceof VisitingOutput.Send send) {
-                        vb.sendEvent(dm, send.type().eventType(), send.content());
-                    } else if (out instanceof VisitingOutput.MakeMatrixProof proof) {
-                        assertEquals(ProofMethods.MATRIX_DM, proof.method());
-                        String id = alice.sendEvent(aliceDm, MessageType.MATRIX_PROOF.eventType(), proof.content());
-                        inbox.add(new VisitingInput.MatrixProofMade(new Answer.MatrixEvidence(proof.method(),
-                                Optional.of(EventId.parse(id)), Optional.of(RoomId.parse(aliceDm)),
-                                Optional.empty())));
-                    } else if (out instanceof VisitingOutput.MakeRemoteProof proof) {
-                        aliceIrc.privmsg(proof.target(), proof.text());
-                        inbox.add(new VisitingInput.RemoteProofMade());
-                    }
-                }
-            }
-        }
-
-        /** One short /sync: feeds the hosting bridge's new messages in the DM, and the time. */
-        void pump() {
-            vb.sync(Duration.ofMillis(500));
-            List<RoomEvent> seen = vb.seen();
-            while (read < seen.size()) {
-                RoomEvent e = seen.get(read++);
-                if (dm.equals(e.roomId()) && hbBot.value().equals(e.sender()) && e.type() != null
-                        && e.type().startsWith(MessageType.PREFIX)) {
-                    receivedTypes.add(e.type());
-                    JsonNode ts = e.json().get("origin_server_ts");
-                    feed(new VisitingInput.Received(hbBot, e.type(), e.content(),
-                            ts == null ? Optional.empty() : Optional.of(Instant.ofEpochMilli(ts.asLong()))));
-                }
-            }
-            Optional<Instant> deadline = handshake.deadline(state);
-            if (deadline.isPresent() && !deadline.get().isAfter(Instant.now())) {
-                feed(new VisitingInput.Tick());
-            }
-        }
-
-        void awaitState(String what, Predicate<VisitingState> wanted, Duration timeout) {
-            Instant end = Instant.now().plus(timeout);
-            while (!wanted.test(state)) {
-                if (Instant.now().isAfter(end)) {
-                    throw new AssertionError("the visiting bridge did not reach " + what + " in " + timeout
-                            + "; state " + state + ", received " + receivedTypes + ", outputs " + outputs);
-                }
-                pump();
-            }
-            assertInstanceOf(VisitingState.class, state);
         }
     }
 }
