@@ -38,6 +38,13 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
     /** Its ghosts' localpart prefix. */
     public static final String BYOB_GHOST_PREFIX = "hbbyob_irc_";
 
+    /** The registration of the bridge that a real visiting bridge talks to ({@code VisitingBridgeIT}). */
+    public static final String VB_ID = "byob-hosting-bridge-vb-it";
+    /** Its bot's localpart. */
+    public static final String VB_BOT_LOCALPART = "hbvb_bridge";
+    /** Its ghosts' localpart prefix. */
+    public static final String VB_GHOST_PREFIX = "hbvb_irc_";
+
     /**
      * Writes the bridge's configuration for {@code registration} to {@code file}: homeserver, appservice with the
      * registration's tokens and port, {@code data_dir: data}, then {@code rest} (the {@code irc:} section and
@@ -66,7 +73,8 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
     public List<AppserviceRegistration> appservices(String serverName) {
         return List.of(registration(ID, BOT_LOCALPART, GHOST_PREFIX, serverName),
                 registration(RELAY_ID, RELAY_BOT_LOCALPART, RELAY_GHOST_PREFIX, serverName),
-                registration(BYOB_ID, BYOB_BOT_LOCALPART, BYOB_GHOST_PREFIX, serverName));
+                registration(BYOB_ID, BYOB_BOT_LOCALPART, BYOB_GHOST_PREFIX, serverName),
+                registration(VB_ID, VB_BOT_LOCALPART, VB_GHOST_PREFIX, serverName));
     }
 
     private static AppserviceRegistration registration(String id, String bot, String ghostPrefix, String serverName) {
