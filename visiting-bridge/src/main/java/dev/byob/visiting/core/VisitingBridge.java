@@ -375,7 +375,11 @@ public final class VisitingBridge implements AutoCloseable {
             withDm(bot, s.to(), room -> {
                 bot.client.sendMessageEvent(room, s.type().eventType(), s.content(), s.clientTxnId());
                 sent.add(s.type().eventType());
-                LOG.info("sent {} to {}", s.type().eventType(), s.to());
+                if (s.type() == MessageType.HEARTBEAT) {
+                    LOG.debug("sent {} to {}", s.type().eventType(), s.to());
+                } else {
+                    LOG.info("sent {} to {}", s.type().eventType(), s.to());
+                }
             });
         } else if (o instanceof VisitingOutput.MakeMatrixProof m) {
             if (!ProofMethods.MATRIX_DM.equals(m.method())) {
