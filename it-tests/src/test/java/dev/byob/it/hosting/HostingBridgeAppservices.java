@@ -44,6 +44,12 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
     public static final String LEASE_BOT_LOCALPART = "hblease_bridge";
     /** Its ghosts' localpart prefix. */
     public static final String LEASE_GHOST_PREFIX = "hblease_irc_";
+    /** The registration of the bridge that a real visiting bridge talks to ({@code VisitingBridgeIT}). */
+    public static final String VB_ID = "byob-hosting-bridge-vb-it";
+    /** Its bot's localpart. */
+    public static final String VB_BOT_LOCALPART = "hbvb_bridge";
+    /** Its ghosts' localpart prefix. */
+    public static final String VB_GHOST_PREFIX = "hbvb_irc_";
 
     /**
      * Writes the bridge's configuration for {@code registration} to {@code file}: homeserver, appservice with the
@@ -74,7 +80,8 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
         return List.of(registration(ID, BOT_LOCALPART, GHOST_PREFIX, serverName),
                 registration(RELAY_ID, RELAY_BOT_LOCALPART, RELAY_GHOST_PREFIX, serverName),
                 registration(BYOB_ID, BYOB_BOT_LOCALPART, BYOB_GHOST_PREFIX, serverName),
-                registration(LEASE_ID, LEASE_BOT_LOCALPART, LEASE_GHOST_PREFIX, serverName));
+                registration(LEASE_ID, LEASE_BOT_LOCALPART, LEASE_GHOST_PREFIX, serverName),
+                registration(VB_ID, VB_BOT_LOCALPART, VB_GHOST_PREFIX, serverName));
     }
 
     private static AppserviceRegistration registration(String id, String bot, String ghostPrefix, String serverName) {

@@ -1,0 +1,185 @@
+package dev.byob.it.visiting;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.byob.hosting.HostingBridge;
+import dev.byob.hosting.bridge.IrcNicks;
+import dev.byob.hosting.config.BridgeConfig;
+import dev.byob.it.fixtures.IrcUserClient;
+import dev.byob.it.fixtures.MatrixUserClient;
+import dev.byob.it.harness.AppserviceRegistration;
+import dev.byob.it.harness.Homeserver;
+import dev.byob.it.harness.IrcNetwork;
+import dev.byob.it.harness.MatrixAccount;
+import dev.byob.it.harness.Names;
+import dev.byob.it.harness.RealServers;
+import dev.byob.it.hosting.HostingBridgeAppservices;
+import dev.byob.protocol.message.MessageType;
+import dev.byob.protocol.trust.TrustKey;
+import dev.byob.protocol.visiting.VisitingState;
+import dev.byob.visiting.Main;
+import dev.byob.visiting.config.Credentials;
+import dev.byob.visiting.config.VisitingBridgeConfig;
+import dev.byob.visiting.core.VisitingBridge;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The real visiting bridge against the real hosting bridge: configured and logged in through its command line
+ * for alice (a Synapse user), its own bot account and alice's NickServ account, it finds alice's bridged room
+ * from the hosting bridge's MSC2346 state, completes the handshake on its own (DM with the bridge bot, the Matrix
+ * proof as alice, the IRC proof from its own SASL connection), and the hosting bridge steps aside. After a
+ * restart it resumes with heartbeats, without a new handshake.
+ */
+@RealServers
+class VisitingBridgeIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String BOT_NICK = "hbvbbot";
+    private static final String NETWORK = "test";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theVisitingBridgeFindsTheRoom_provesAlice_andResumesAfterARestart(Homeserver homeserver, IrcNetwork irc)
+            throws Exception {
+        AppserviceRegistration registration = homeserver.appservice(HostingBridgeAppservices.VB_ID);
+        String bot = registration.senderUserId(homeserver.serverName());
+        MatrixAccount alice = homeserver.newUser("alice");
+        MatrixAccount vbBot = homeserver.newUser("vbbot");
+        IrcNetwork.IrcAccount aliceAccount = irc.newAccount("alice");
+        String channel = "#" + Names.unique("vb");
+        String bobNick = Names.unique("bob");
+        HostingBridge bridge = null;
+        VisitingBridge vb = null;
+        try (MatrixUserClient aliceClient = MatrixUserClient.of(alice);
+             IrcUserClient bob = irc.user(bobNick).connect()) {
+            bob.join(channel);
+            String room = aliceClient.createRoom(Map.of(
+                    "name", "bridged to " + channel,
+                    "preset", "public_chat",
+                    "invite", List.of(bot),
+                    "power_level_content_override", Map.of("users", Map.of(alice.userId(), 100, bot, 100))));
+            Path hbConfigFile = HostingBridgeAppservices.writeConfig(dir.resolve("hb.yaml"), homeserver,
+                    registration, HostingBridgeAppservices.VB_BOT_LOCALPART, HostingBridgeAppservices.VB_GHOST_PREFIX,
+                    "irc:",
+                    "  networks:",
+                    "    - {id: " + NETWORK + ", host: " + irc.host() + ", port: " + irc.port()
+                            + ", tls: false, bot_nick: " + BOT_NICK + "}",
+                    "rooms:",
+                    "  - {room: \"" + room + "\", network: " + NETWORK + ", channel: \"" + channel + "\"}");
+            BridgeConfig hbConfig = BridgeConfig.load(hbConfigFile);
+            String aliceNick = IrcNicks.forUser(hbConfig.ircNetworks().get(0), alice.localpart());
+            bridge = HostingBridge.bridging(hbConfig).start();
+            bob.await("the bot joining " + channel,
+                    m -> m.is("JOIN") && BOT_NICK.equalsIgnoreCase(m.nick()) && channel.equalsIgnoreCase(m.param(0)),
+                    WAIT);
+
+            // Before: the hosting bridge relays alice as alice[m].
+            String before = "before " + Names.unique("m");
+            aliceClient.sendText(room, before);
+            assertEquals(aliceNick, bob.awaitPrivmsg(channel, before, WAIT).nick());
+
+            // The visiting bridge, set up through its command line.
+            Path vbConfigFile = dir.resolve("vb").resolve("config.yaml");
+            assertEquals(0, cli(List.of(), "init", "-c", vbConfigFile.toString()));
+            Files.writeString(vbConfigFile, String.join("\n",
+                    "homeserver:",
+                    "  url: " + homeserver.baseUrl(),
+                    "user: \"" + alice.userId() + "\"",
+                    "bot: \"" + vbBot.userId() + "\"",
+                    "data_dir: data",
+                    "irc:",
+                    "  networks:",
+                    "    - {id: " + NETWORK + ", host: " + irc.host() + ", port: " + irc.port() + ", tls: false, nick: "
+                            + aliceAccount.name() + ", account: " + aliceAccount.name() + "}",
+                    ""));
+            assertEquals(0, cli(List.of(alice.accessToken(), vbBot.accessToken(), aliceAccount.password()),
+                    "login", "-c", vbConfigFile.toString(), "--access-token", "--bot-access-token"));
+            VisitingBridgeConfig vbConfig = VisitingBridgeConfig.load(vbConfigFile);
+
+            vb = VisitingBridge.create(vbConfig, Credentials.load(vbConfig)).start();
+            awaitTrusted(vb, "the first handshake");
+            assertEquals(1, vb.sentTypes().stream().filter(MessageType.REQUEST.eventType()::equals).count(),
+                    "one request: " + vb.sentTypes());
+            assertTrue(vb.sentTypes().contains(MessageType.ANSWER.eventType()), vb.sentTypes().toString());
+
+            // The hosting bridge steps aside: alice[m] leaves IRC, and alice is told in her DM with the bridge bot.
+            bob.await(aliceNick + " quitting", m -> m.is("QUIT") && aliceNick.equalsIgnoreCase(m.nick()), WAIT);
+            aliceClient.awaitEvent("a notice from the bridge bot", e -> bot.equals(e.sender())
+                    && "m.room.message".equals(e.type()) && "m.notice".equals(e.content().path("msgtype").asText()),
+                    WAIT);
+
+            // Restart: the receipt is resumed, heartbeats go out and the hosting bridge answers; no new request.
+            vb.stop();
+            vb = VisitingBridge.create(vbConfig, Credentials.load(vbConfig)).start();
+            awaitTrusted(vb, "trust resumed after the restart");
+            List<String> afterRestart = vb.sentTypes();
+            assertTrue(afterRestart.contains(MessageType.HEARTBEAT.eventType()), afterRestart.toString());
+            assertFalse(afterRestart.contains(MessageType.REQUEST.eventType()), "a new handshake: " + afterRestart);
+            assertFalse(joinedAfterQuit(bob.received(), aliceNick), "alice[m] came back to IRC after the restart");
+        } finally {
+            if (vb != null) {
+                vb.stop();
+            }
+            if (bridge != null) {
+                bridge.stop();
+            }
+        }
+    }
+
+    private static boolean joinedAfterQuit(List<dev.byob.it.fixtures.IrcMessage> seen, String nick) {
+        boolean quit = false;
+        for (dev.byob.it.fixtures.IrcMessage m : seen) {
+            if (m.is("QUIT") && nick.equalsIgnoreCase(m.nick())) {
+                quit = true;
+            } else if (quit && m.is("JOIN") && nick.equalsIgnoreCase(m.nick())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Runs the visiting bridge's command line, answering its questions with {@code answers}. */
+    private static int cli(List<String> answers, String... args) {
+        Deque<String> queue = new ArrayDeque<>(answers);
+        StringWriter err = new StringWriter();
+        CommandLine cmd = Main.commandLine(q -> queue.poll());
+        cmd.setErr(new PrintWriter(err, true));
+        cmd.setOut(new PrintWriter(new StringWriter(), true));
+        int exit = cmd.execute(args);
+        if (exit != 0) {
+            throw new AssertionError("visiting-bridge " + String.join(" ", args) + " exited " + exit + ": " + err);
+        }
+        return exit;
+    }
+
+    private static void awaitTrusted(VisitingBridge vb, String what) throws InterruptedException {
+        Predicate<VisitingState> live = s -> s instanceof VisitingState.Trusted t && !t.lapsed();
+        Instant end = Instant.now().plus(WAIT);
+        Map<TrustKey, VisitingState> relations = Map.of();
+        while (Instant.now().isBefore(end)) {
+            relations = vb.relations();
+            if (relations.size() == 1 && relations.values().stream().allMatch(live)) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(what + ": no live trust in " + WAIT + "; relations " + relations + ", sent "
+                + vb.sentTypes());
+    }
+}
