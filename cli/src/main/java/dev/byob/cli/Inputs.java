@@ -2,7 +2,7 @@ package dev.byob.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.byob.cli.tools.KeyFile;
+import dev.byob.kit.keys.KeyFile;
 import dev.byob.protocol.crypto.SigningKey;
 import dev.byob.protocol.id.UserId;
 import java.io.IOException;
@@ -30,7 +30,7 @@ final class Inputs {
         } catch (NoSuchFileException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), file + ": no such key file (create one with 'byob keygen')");
         } catch (IOException | IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            throw new CommandLine.ParameterException(spec.commandLine(), file + ": " + e.getMessage());
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.byob.cli;
 
-import dev.byob.cli.tools.KeyFile;
+import dev.byob.kit.keys.KeyFile;
 import dev.byob.protocol.crypto.KeyId;
 import dev.byob.protocol.crypto.SigningKey;
 import java.nio.file.Path;

@@ -2,7 +2,6 @@ package dev.byob.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.byob.cli.tools.KeyFile;
 import dev.byob.protocol.crypto.JsonSigning;
 import dev.byob.protocol.crypto.SigningKey;
 import dev.byob.protocol.id.UserId;

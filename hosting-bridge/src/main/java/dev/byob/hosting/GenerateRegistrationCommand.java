@@ -1,8 +1,8 @@
 package dev.byob.hosting;
 
 import dev.byob.hosting.config.BridgeConfig;
-import dev.byob.hosting.config.ConfigException;
-import dev.byob.hosting.config.ConfigProblem;
+import dev.byob.kit.config.ConfigException;
+import dev.byob.kit.config.ConfigProblem;
 import dev.byob.hosting.config.ExampleConfig;
 import dev.byob.hosting.config.Registration;
 import java.io.IOException;

@@ -9,7 +9,7 @@ import dev.byob.hosting.byob.ByobCoordinator;
 import dev.byob.hosting.byob.MatrixByobTransport;
 import dev.byob.hosting.config.BridgeConfig;
 import dev.byob.hosting.config.DatabaseConfig;
-import dev.byob.transport.matrix.MatrixClient;
+import dev.byob.kit.matrix.MatrixClient;
 import dev.byob.hosting.metrics.MetricsRegistry;
 import dev.byob.hosting.store.Database;
 import dev.byob.hosting.store.SqlBridgedRooms;
@@ -138,7 +138,7 @@ public final class HostingBridge implements AutoCloseable {
                 : gate, metrics);
         if (gate == null) {
             byobWorker = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "byob-transport");
+                Thread t = new Thread(r, "byob-bridge-kit");
                 t.setDaemon(true);
                 return t;
             });

@@ -1,7 +1,7 @@
 package dev.byob.hosting;
 
 import dev.byob.hosting.config.BridgeConfig;
-import dev.byob.hosting.config.ConfigException;
+import dev.byob.kit.config.ConfigException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.byob.visiting;
 
 import dev.byob.protocol.id.UserId;
 import dev.byob.visiting.MatrixLogin.LoginException;
-import dev.byob.visiting.config.ConfigException;
+import dev.byob.kit.config.ConfigException;
 import dev.byob.visiting.config.Credentials;
 import dev.byob.visiting.config.IrcNetworkConfig;
 import dev.byob.visiting.config.VisitingBridgeConfig;

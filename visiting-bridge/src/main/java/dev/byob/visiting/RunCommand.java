@@ -1,7 +1,7 @@
 package dev.byob.visiting;
 
 import dev.byob.visiting.MatrixLogin.LoginException;
-import dev.byob.visiting.config.ConfigException;
+import dev.byob.kit.config.ConfigException;
 import dev.byob.visiting.config.Credentials;
 import dev.byob.visiting.config.VisitingBridgeConfig;
 import dev.byob.visiting.core.VisitingBridge;

@@ -1,5 +1,7 @@
 package dev.byob.hosting.config;
 
+import dev.byob.kit.config.Secret;
+
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Objects;

@@ -1,5 +1,6 @@
 package dev.byob.hosting.config;
 
+import dev.byob.kit.config.ConfigException;
 import dev.byob.hosting.appservice.GhostNamespace;
 import java.nio.file.Path;
 import java.util.List;

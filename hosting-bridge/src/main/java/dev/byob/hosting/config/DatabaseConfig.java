@@ -1,5 +1,7 @@
 package dev.byob.hosting.config;
 
+import dev.byob.kit.config.Secret;
+
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;

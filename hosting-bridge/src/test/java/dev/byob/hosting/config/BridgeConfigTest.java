@@ -1,5 +1,7 @@
 package dev.byob.hosting.config;
 
+import dev.byob.kit.config.ConfigProblem;
+import dev.byob.kit.config.ConfigException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

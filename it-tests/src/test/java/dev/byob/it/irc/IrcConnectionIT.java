@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.byob.transport.irc.IrcConnection;
-import dev.byob.transport.irc.IrcConnection.Disconnected;
-import dev.byob.transport.irc.IrcConnectionException;
+import dev.byob.kit.irc.IrcConnection;
+import dev.byob.kit.irc.IrcConnection.Disconnected;
+import dev.byob.kit.irc.IrcConnectionException;
 import dev.byob.it.fixtures.EventLog;
 import dev.byob.it.harness.IrcNetwork;
 import dev.byob.it.harness.Names;

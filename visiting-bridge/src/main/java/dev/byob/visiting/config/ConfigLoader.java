@@ -1,5 +1,9 @@
 package dev.byob.visiting.config;
 
+import dev.byob.kit.config.Section;
+import dev.byob.kit.config.ConfigProblem;
+import dev.byob.kit.config.ConfigException;
+
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;

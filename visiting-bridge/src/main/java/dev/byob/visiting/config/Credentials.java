@@ -1,5 +1,10 @@
 package dev.byob.visiting.config;
 
+import dev.byob.kit.config.Secret;
+import dev.byob.kit.config.ConfigProblem;
+import dev.byob.kit.config.ConfigException;
+
+import dev.byob.kit.keys.KeyFile;
 import dev.byob.protocol.crypto.KeyId;
 import dev.byob.protocol.crypto.SigningKey;
 import java.io.IOException;
@@ -156,23 +161,13 @@ public record Credentials(Secret userToken, Optional<Secret> botToken, Map<Strin
             return Map.entry(false, readSigningKey(file));
         }
         SigningKey key = SigningKey.generate(KeyId.ed25519("vb1"), random);
-        // The same one-line format as byob keygen's (cli's KeyFile).
-        writeOwnerOnly(file, "ed25519 " + key.keyId().version() + " " + key.seedBase64() + "\n");
+        KeyFile.write(file, key);
         return Map.entry(true, key);
     }
 
     /** Reads a key file in {@code byob keygen}'s format, or explains what is wrong with it. */
     public static SigningKey readSigningKey(Path path) throws IOException {
-        List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8).stream()
-                .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
-        if (lines.size() != 1) {
-            throw new IllegalArgumentException("expected one line 'ed25519 <version> <base64 seed>'");
-        }
-        String[] parts = lines.get(0).split("\\s+");
-        if (parts.length != 3 || !parts[0].equals("ed25519")) {
-            throw new IllegalArgumentException("expected 'ed25519 <version> <base64 seed>'");
-        }
-        return SigningKey.fromSeedBase64(KeyId.ed25519(parts[1]), parts[2]);
+        return KeyFile.read(path);
     }
 
     /** Never shows a secret. */

@@ -1,5 +1,7 @@
 package dev.byob.visiting.config;
 
+import dev.byob.kit.config.ConfigException;
+
 import dev.byob.protocol.id.UserId;
 import java.net.URI;
 import java.nio.file.Path;
