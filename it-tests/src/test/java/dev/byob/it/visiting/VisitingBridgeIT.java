@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.byob.hosting.HostingBridge;
+import dev.byob.hosting.bridge.GhostIds;
 import dev.byob.hosting.bridge.IrcNicks;
 import dev.byob.hosting.config.BridgeConfig;
 import dev.byob.it.fixtures.IrcUserClient;
 import dev.byob.it.fixtures.MatrixUserClient;
+import dev.byob.it.fixtures.RoomEvent;
 import dev.byob.it.harness.AppserviceRegistration;
 import dev.byob.it.harness.Homeserver;
 import dev.byob.it.harness.IrcNetwork;
@@ -43,13 +45,17 @@ import picocli.CommandLine;
  * for alice (a Synapse user), its own bot account and alice's NickServ account, it finds alice's bridged room
  * from the hosting bridge's MSC2346 state, completes the handshake on its own (DM with the bridge bot, the Matrix
  * proof as alice, the IRC proof from its own SASL connection), and the hosting bridge steps aside. After a
- * restart it resumes with heartbeats, without a new handshake.
+ * restart it resumes with heartbeats, without a new handshake. Meanwhile it relays alice's own messages: her Matrix
+ * messages from her SASL connection, tagged with their event ids, and her lines from another IRC client of her
+ * account to Matrix as alice, each exactly once; everyone else stays with the hosting bridge.
  */
 @RealServers
 class VisitingBridgeIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String BOT_NICK = "hbvbbot";
     private static final String NETWORK = "test";
+    private static final String ORIGIN_TAG = "+byob.dev/origin";
+    private static final String SOURCE_FIELD = "org.matrix.msc3647.source";
 
     @TempDir
     Path dir;
@@ -124,6 +130,9 @@ class VisitingBridgeIT {
                     && "m.room.message".equals(e.type()) && "m.notice".equals(e.content().path("msgtype").asText()),
                     WAIT);
 
+            relaysAlicesOwnMessages(irc, aliceClient, bob, room, channel, aliceAccount, aliceNick,
+                    GhostIds.userId(hbConfig.ghosts(), NETWORK, bobNick, false), alice.userId(), vb);
+
             // Restart: the receipt is resumed, heartbeats go out and the hosting bridge answers; no new request.
             vb.stop();
             vb = VisitingBridge.create(vbConfig, Credentials.load(vbConfig)).start();
@@ -140,6 +149,60 @@ class VisitingBridgeIT {
                 bridge.stop();
             }
         }
+    }
+
+    /** The visiting bridge relays alice's own messages both ways, exactly once; bob stays with the hosting bridge. */
+    private static void relaysAlicesOwnMessages(IrcNetwork irc, MatrixUserClient aliceClient, IrcUserClient bob,
+                                                String room, String channel, IrcNetwork.IrcAccount aliceAccount,
+                                                String aliceNick, String bobGhost, String aliceId, VisitingBridge vb) {
+        String aliceIrc = aliceAccount.name();
+        bob.await(aliceIrc + " joining " + channel,
+                m -> m.is("JOIN") && aliceIrc.equalsIgnoreCase(m.nick()) && channel.equalsIgnoreCase(m.param(0)), WAIT);
+
+        // Matrix → IRC: from alice's own SASL connection, tagged with the event id.
+        String fromMatrix = "from matrix " + Names.unique("m");
+        String eventId = aliceClient.sendText(room, fromMatrix);
+        dev.byob.it.fixtures.IrcMessage line = bob.awaitPrivmsg(channel, fromMatrix, WAIT);
+        assertEquals(aliceIrc, line.nick());
+        assertEquals(aliceIrc, line.account());
+        assertEquals(eventId, line.tag(ORIGIN_TAG));
+
+        // IRC → Matrix for someone else: bob's ghost, as before.
+        String fromBob = "from bob " + Names.unique("m");
+        bob.privmsg(channel, fromBob);
+        assertEquals(bobGhost, aliceClient.awaitMessage(room, fromBob, WAIT).sender());
+
+        // IRC → Matrix for alice's other client, logged in to her account: alice herself, with the source.
+        String fromPhone = "from alice's phone " + Names.unique("m");
+        dev.byob.it.fixtures.IrcMessage phoneLine;
+        try (IrcUserClient phone = irc.user(Names.unique("aphone")).sasl(aliceIrc, aliceAccount.password())
+                .connect()) {
+            phone.join(channel);
+            phone.privmsg(channel, fromPhone);
+            phoneLine = bob.awaitPrivmsg(channel, fromPhone, WAIT);
+            RoomEvent relayed = aliceClient.awaitMessage(room, fromPhone, WAIT);
+            assertEquals(aliceId, relayed.sender());
+            assertEquals(phoneLine.msgid(), relayed.content().path(SOURCE_FIELD).path("msgid").asText());
+            assertEquals(NETWORK, relayed.content().path(SOURCE_FIELD).path("network").path("id").asText());
+        }
+
+        // Markers after everything above, on both sides: then count.
+        String ircMarker = "irc marker " + Names.unique("m");
+        bob.privmsg(channel, ircMarker);
+        aliceClient.awaitMessage(room, ircMarker, WAIT);
+        String matrixMarker = "matrix marker " + Names.unique("m");
+        aliceClient.sendText(room, matrixMarker);
+        bob.awaitPrivmsg(channel, matrixMarker, WAIT);
+
+        assertEquals(1, bob.received().stream().filter(m -> m.is("PRIVMSG") && fromMatrix.equals(m.param(1))).count(),
+                "alice's Matrix message on IRC: " + bob.received());
+        assertFalse(bob.received().stream().anyMatch(m -> aliceNick.equalsIgnoreCase(m.nick()) && m.is("PRIVMSG")
+                && m.param(1).contains("from matrix")), "the hosting bridge relayed alice too");
+        assertEquals(1, aliceClient.seen().stream().filter(e -> "m.room.message".equals(e.type())
+                && fromPhone.equals(e.body())).count(), "alice's IRC line on Matrix: " + aliceClient.seen());
+        assertEquals(1, aliceClient.seen().stream().filter(e -> "m.room.message".equals(e.type())
+                && fromBob.equals(e.body())).count(), "bob's line on Matrix: " + aliceClient.seen());
+        assertTrue(vb.relayed().contains("to_remote " + eventId), vb.relayed().toString());
     }
 
     private static boolean joinedAfterQuit(List<dev.byob.it.fixtures.IrcMessage> seen, String nick) {

@@ -9,11 +9,14 @@ import dev.byob.protocol.id.EventId;
 import dev.byob.protocol.id.RemoteAccount;
 import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.id.UserId;
+import dev.byob.protocol.id.Network;
 import dev.byob.protocol.message.Answer;
+import dev.byob.protocol.message.Lease;
 import dev.byob.protocol.message.MessageType;
 import dev.byob.protocol.message.ProofMethods;
 import dev.byob.protocol.remote.irc.IrcMessage;
 import dev.byob.protocol.remote.irc.IrcOutput;
+import dev.byob.protocol.remote.irc.IrcSession;
 import dev.byob.protocol.remote.irc.IrcSessionConfig;
 import dev.byob.protocol.remote.irc.SaslPlain;
 import dev.byob.protocol.trust.TrustKey;
@@ -39,10 +42,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -62,7 +68,14 @@ import org.slf4j.LoggerFactory;
  * hosting bridge and network, keeps one canonical DM per hosting bridge bot (created with {@code is_direct},
  * remembered, reused), makes the Matrix proof ({@code dm}) as the user and the IRC proof from the user's own
  * SASL-logged-in connection, renews leases at the engine's deadlines, and persists trust receipts so that a
- * restart resumes with heartbeats, without a new handshake. Relaying messages is not done yet.
+ * restart resumes with heartbeats, without a new handshake.
+ *
+ * <p>While trust with a hosting bridge is in force, the user's IRC connection joins the channels of that bridge's
+ * rooms and the core relays the user's own messages (§11.2, §12.5): the user's Matrix messages to the channel from
+ * that connection, tagged {@code +byob.dev/origin=<event id>}, and the lines of the user's other IRC clients
+ * (logged in to the same account) to the room as the user, with {@code org.matrix.msc3647.source} and the
+ * transaction id {@code byob.relay.<msgid>}. Relays observed (by anyone) are reported to the engine; its own
+ * echoes and relays are never relayed back, nor other people's messages.
  */
 public final class VisitingBridge implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VisitingBridge.class);
@@ -70,8 +83,17 @@ public final class VisitingBridge implements AutoCloseable {
     private static final String STATE_FILE = "state.json";
     private static final Duration LONG_POLL = Duration.ofSeconds(30);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+    /** The IRCv3 client-only tag naming the Matrix event a line relays (§12.1). */
+    static final String ORIGIN_TAG = "+byob.dev/origin";
+    /** The content field naming the IRC line a Matrix event relays (§4.14). */
+    static final String SOURCE_FIELD = "org.matrix.msc3647.source";
+    /** How many observed user messages are kept for relaying (now, or from the backlog later). */
+    private static final int MAX_PENDING = 10_000;
 
     /** One Matrix account the bridge acts as, and its DMs with hosting bridges' bots. */
+    /** A user message waiting for the engine's {@code RelayNow}. */
+    private record Pending(RoomId room, RelayText.Message message) {}
+
     private final class Account {
         final String name;
         final UserId id;
@@ -108,6 +130,18 @@ public final class VisitingBridge implements AutoCloseable {
     private final StateFile state;
     private final ScheduledExecutorService core;
     private final List<String> sent = Collections.synchronizedList(new ArrayList<>());
+    /** The rooms with a valid MSC2346 event, and what they are bridged to. */
+    private final Map<RoomId, BridgeInfo> bridged = new HashMap<>();
+    /** The user's messages observed and not relayed yet, by direction and message id, oldest first. */
+    private final Map<String, Pending> pending = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Pending> eldest) {
+            return size() > MAX_PENDING;
+        }
+    };
+    /** Per network id, the channels (case-folded) a JOIN was sent for on the current connection. */
+    private final Map<String, Set<String>> joined = new HashMap<>();
+    private final List<String> relayed = Collections.synchronizedList(new ArrayList<>());
     private ScheduledFuture<?> tick;
     private volatile boolean running;
 
@@ -217,6 +251,13 @@ public final class VisitingBridge implements AutoCloseable {
         }
     }
 
+    /** The relays made so far, in order: {@code to_remote <event id>} and {@code to_matrix <msgid>}. */
+    public List<String> relayed() {
+        synchronized (relayed) {
+            return List.copyOf(relayed);
+        }
+    }
+
     // ---- sync ----
 
     private void startPoller(Account a) {
@@ -275,6 +316,7 @@ public final class VisitingBridge implements AutoCloseable {
 
     private void onSync(Account a, JsonNode answer) {
         Instant now = Instant.now();
+        boolean initial = a.since == null;
         JsonNode join = answer.path("rooms").path("join");
         for (var it = join.fields(); it.hasNext(); ) {
             var entry = it.next();
@@ -289,6 +331,9 @@ public final class VisitingBridge implements AutoCloseable {
                     bridgeEvent(room, e, now);
                 }
                 dmEvent(a, room, e, now);
+                if (a == user && !e.has("state_key")) {
+                    matrixMessage(room, e, initial);
+                }
             }
         }
         String next = answer.path("next_batch").asText(null);
@@ -313,6 +358,7 @@ public final class VisitingBridge implements AutoCloseable {
             case VALID -> {
                 BridgeInfo info = reading.info().orElseThrow();
                 LOG.debug("{} is bridged to {} {} by {}", room, info.network(), info.channel(), info.hbBot());
+                bridged.put(room, info);
                 handle(engine.bridgeSeen(room, info, now));
             }
             case FORGED -> LOG.warn("ignoring a bridge event in {}: {}", room, reading.reason());
@@ -363,10 +409,10 @@ public final class VisitingBridge implements AutoCloseable {
             if (o instanceof VisitingEngineOutput.ForRelation fr) {
                 relationOutput(fr.key(), fr.output());
             } else if (o instanceof VisitingEngineOutput.RelayNow relay) {
-                LOG.debug("relaying {} {} in {} is not implemented yet", relay.direction(), relay.messageId(),
-                        relay.room());
+                relay(relay);
             }
         }
+        joinChannels();
         reschedule();
     }
 
@@ -498,6 +544,174 @@ public final class VisitingBridge implements AutoCloseable {
         void run(RoomId room);
     }
 
+    // ---- relaying ----
+
+    /** An event in one of the user's rooms: a relay observed, or the user's own message to relay. */
+    private void matrixMessage(RoomId room, JsonNode e, boolean initial) {
+        if (!"m.room.message".equals(e.path("type").asText())) {
+            return;
+        }
+        JsonNode content = e.path("content");
+        JsonNode source = content.get(SOURCE_FIELD);
+        if (source != null) {
+            String msgid = source.path("msgid").asText("");
+            if (!msgid.isEmpty()) {
+                engine.relaySeen(Lease.Direction.TO_MATRIX, msgid);
+            }
+            return;
+        }
+        String eventId = e.path("event_id").asText("");
+        if (initial || eventId.isEmpty() || !user.id.value().equals(e.path("sender").asText())
+                || !bridged.containsKey(room)) {
+            return;
+        }
+        Optional<RelayText.Message> message = RelayText.fromMatrix(content);
+        if (message.isEmpty()) {
+            return;
+        }
+        pending.put(pendingKey(Lease.Direction.TO_REMOTE, eventId), new Pending(room, message.get()));
+        handle(engine.userMessage(room, Lease.Direction.TO_REMOTE, eventId));
+    }
+
+    /** A line in a channel the user's connection is in: a relay observed, or a line of the user's other clients. */
+    private void ircMessage(IrcNetworkConfig n, IrcMessage line) {
+        if (!line.is("PRIVMSG") && !line.is("NOTICE")) {
+            return;
+        }
+        Optional<String> origin = line.tag(ORIGIN_TAG).filter(o -> !o.isEmpty());
+        if (origin.isPresent()) {
+            engine.relaySeen(Lease.Direction.TO_REMOTE, origin.get());
+            return;
+        }
+        IrcConnection conn = irc.get(n.id());
+        Optional<IrcSession> session = conn == null ? Optional.empty() : conn.session();
+        String target = line.param(0).orElse("");
+        if (session.isEmpty() || session.get().isMe(line.nick().orElse(null)) || session.get().isMe(target)) {
+            return;
+        }
+        IrcSession s = session.get();
+        Optional<String> account = line.account().filter(a -> !a.isEmpty() && !"*".equals(a));
+        if (account.isEmpty() || !s.caseMapping().fold(account.get()).equals(s.caseMapping().fold(n.account()))) {
+            return;
+        }
+        RoomId room = roomOf(n.network(), target, s);
+        if (room == null) {
+            return;
+        }
+        Optional<RelayText.Message> message = RelayText.fromIrc(line);
+        if (message.isEmpty()) {
+            return;
+        }
+        Optional<String> msgid = line.msgid().filter(m -> !m.isEmpty());
+        if (msgid.isEmpty()) {
+            LOG.warn("a line of {} in {} has no msgid: not relayed (matching without message ids is not supported)",
+                    n.account(), target);
+            return;
+        }
+        pending.put(pendingKey(Lease.Direction.TO_MATRIX, msgid.get()), new Pending(room, message.get()));
+        handle(engine.userMessage(room, Lease.Direction.TO_MATRIX, msgid.get()));
+    }
+
+    private RoomId roomOf(Network network, String channel, IrcSession s) {
+        String folded = s.caseMapping().fold(channel);
+        for (Map.Entry<RoomId, BridgeInfo> b : bridged.entrySet()) {
+            if (b.getValue().network().equals(network) && s.caseMapping().fold(b.getValue().channel()).equals(folded)) {
+                return b.getKey();
+            }
+        }
+        return null;
+    }
+
+    private static String pendingKey(Lease.Direction direction, String messageId) {
+        return direction.wire() + " " + messageId;
+    }
+
+    private void relay(VisitingEngineOutput.RelayNow relay) {
+        Pending p = pending.remove(pendingKey(relay.direction(), relay.messageId()));
+        if (p == null) {
+            LOG.warn("cannot relay {} {}: its content is no longer held", relay.direction().wire(), relay.messageId());
+            return;
+        }
+        BridgeInfo info = bridged.get(p.room());
+        if (info == null) {
+            return;
+        }
+        if (relay.direction() == Lease.Direction.TO_REMOTE) {
+            relayToIrc(info, relay.messageId(), p.message());
+        } else {
+            relayToMatrix(info, p.room(), relay.messageId(), p.message());
+        }
+    }
+
+    private void relayToIrc(BridgeInfo info, String eventId, RelayText.Message message) {
+        IrcNetworkConfig n = networkConfig(info.network());
+        IrcConnection conn = n == null ? null : irc.get(n.id());
+        Optional<IrcSession> session = conn == null ? Optional.empty() : conn.session();
+        if (session.isEmpty() || !session.get().isRegistered()) {
+            LOG.warn("cannot relay {} to {}: the IRC connection is not registered", eventId, info.channel());
+            return;
+        }
+        joinChannels();
+        boolean tags = session.get().capabilities().contains("message-tags");
+        if (!tags) {
+            LOG.warn("relaying {} to {} without the origin tag: the connection has no message-tags", eventId,
+                    info.channel());
+        }
+        for (IrcMessage line : RelayText.toIrc(message, info.channel(), session.get().nick())) {
+            conn.send(tags ? line.withTag(ORIGIN_TAG, eventId) : line).whenComplete((v, e) -> {
+                if (e != null) {
+                    LOG.warn("relaying {} to {} failed: {}", eventId, info.channel(), e.getMessage());
+                }
+            });
+        }
+        relayed.add(Lease.Direction.TO_REMOTE.wire() + " " + eventId);
+        LOG.debug("relayed {} to {}", eventId, info.channel());
+    }
+
+    private void relayToMatrix(BridgeInfo info, RoomId room, String msgid, RelayText.Message message) {
+        ObjectNode content = RelayText.toMatrix(message);
+        ObjectNode source = content.putObject(SOURCE_FIELD);
+        source.putObject("network").put("protocol", info.network().protocol()).put("id", info.network().id());
+        source.put("msgid", msgid);
+        try {
+            user.client.sendMessageEvent(room, "m.room.message", content, "byob.relay." + msgid);
+            relayed.add(Lease.Direction.TO_MATRIX.wire() + " " + msgid);
+            LOG.debug("relayed {} to {}", msgid, room);
+        } catch (MatrixRequestException e) {
+            LOG.warn("relaying {} to {} failed: {}", msgid, room, e.getMessage());
+        }
+    }
+
+    private IrcNetworkConfig networkConfig(Network network) {
+        return config.ircNetworks().stream().filter(n -> n.network().equals(network)).findFirst().orElse(null);
+    }
+
+    /** Joins the user's connections to the channels of the rooms of every hosting bridge with trust in force. */
+    private void joinChannels() {
+        for (Map.Entry<RoomId, BridgeInfo> b : bridged.entrySet()) {
+            BridgeInfo info = b.getValue();
+            TrustKey key = new TrustKey(info.hbBot(), config.user(), info.network());
+            if (!(engine.state(key).orElse(null) instanceof VisitingState.Trusted)) {
+                continue;
+            }
+            IrcNetworkConfig n = networkConfig(info.network());
+            IrcConnection conn = n == null ? null : irc.get(n.id());
+            Optional<IrcSession> session = conn == null ? Optional.empty() : conn.session();
+            if (session.isEmpty() || !session.get().isRegistered()) {
+                continue;
+            }
+            if (joined.computeIfAbsent(n.id(), id -> new HashSet<>()).add(session.get().caseMapping()
+                    .fold(info.channel()))) {
+                LOG.info("joining {} on {} for {}", info.channel(), n.id(), b.getKey());
+                conn.send(IrcMessage.of("JOIN", info.channel())).whenComplete((v, e) -> {
+                    if (e != null) {
+                        LOG.warn("could not join {} on {}: {}", info.channel(), n.id(), e.getMessage());
+                    }
+                });
+            }
+        }
+    }
+
     // ---- time ----
 
     private void reschedule() {
@@ -520,6 +734,17 @@ public final class VisitingBridge implements AutoCloseable {
             public void onRegistered(IrcOutput.Registered registered) {
                 LOG.info("connected to IRC network {} as {}, account {}", n.id(), registered.nick(),
                         registered.account().orElse("(none)"));
+                onCore(() -> {
+                    joined.remove(n.id());
+                    joinChannels();
+                });
+            }
+
+            @Override
+            public void onEvent(IrcMessage message) {
+                if (message.is("PRIVMSG") || message.is("NOTICE")) {
+                    onCore(() -> ircMessage(n, message));
+                }
             }
 
             @Override
@@ -528,6 +753,23 @@ public final class VisitingBridge implements AutoCloseable {
                         + " the right password", n.account(), n.id(), failure.describe());
             }
         };
+    }
+
+    private void onCore(Runnable task) {
+        if (!running) {
+            return;
+        }
+        try {
+            core.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.error("handling an IRC event failed", e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("the core has stopped; an IRC event is dropped");
+        }
     }
 
     private <T> T call(java.util.concurrent.Callable<T> task) {
