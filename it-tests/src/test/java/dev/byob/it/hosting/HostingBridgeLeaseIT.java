@@ -96,9 +96,11 @@ class HostingBridgeLeaseIT {
                     "rooms:",
                     "  - {room: \"" + room + "\", network: " + NETWORK + ", channel: \"" + channel + "\"}",
                     "byob:",
-                    "  lease_seconds: 4",
+                    // Short enough for a quick test, long enough that a loaded machine delaying a heartbeat or
+                    // an appservice push by a few seconds does not lapse a lease the visiting bridge still holds.
+                    "  lease_seconds: 8",
                     "  heartbeat_seconds: 1",
-                    "  fill_in_grace_seconds: 1");
+                    "  fill_in_grace_seconds: 3");
             BridgeConfig config = BridgeConfig.load(configFile);
             String aliceNick = IrcNicks.forUser(config.ircNetworks().get(0), alice.localpart());
             String daveNick = IrcNicks.forUser(config.ircNetworks().get(0), dave.localpart());
@@ -182,6 +184,11 @@ class HostingBridgeLeaseIT {
             assertTrue(vb.leaseLive(), "the visiting bridge holds a live lease");
             aliceIrc.privmsg(channel, live, Map.of(ByobCoordinator.ORIGIN_TAG, liveId));
             assertEquals(aliceIrc.nick(), bob.awaitPrivmsg(channel, live, WAIT).nick());
+            // Had the bridge missed that relay, it would fill the message in once it had waited a whole lease
+            // (§12.7): wait past that, so the exactly-once check below would see the second copy.
+            Instant liveRelayed = Instant.now();
+            waitUntil("a lease and its grace after the live relay",
+                    () -> Instant.now().isAfter(liveRelayed.plusSeconds(8 + 3)));
 
             // Markers: dave's Matrix message after all of alice's, then bob's IRC line after alice's own line.
             String daveMarker = "marker from dave " + Names.unique("m");
