@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Inet6Address;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -131,7 +130,7 @@ final class ConfigLoader {
     // ---- sections ----
 
     private HomeserverConfig homeserver(Section s) {
-        URI url = httpUrl(s, "url", s.requiredString("url"));
+        URI url = s.httpUrl("url", s.requiredString("url"));
         String serverName = s.requiredString("server_name");
         if (serverName != null && !SERVER_NAME.matcher(serverName).matches()) {
             s.problem("server_name", "not a valid server name (a host name or IP address, optionally with :port)");
@@ -151,7 +150,7 @@ final class ConfigLoader {
         Long port = s.integer("port", DEFAULT_PORT, 1, 65535);
         URI url;
         if (s.has("url")) {
-            url = httpUrl(s, "url", s.string("url"));
+            url = s.httpUrl("url", s.string("url"));
         } else if (address != null && port != null) {
             if (address.isAnyLocalAddress()) {
                 s.problem("url", "required when address is a wildcard address: the homeserver cannot connect to "
@@ -521,24 +520,6 @@ final class ConfigLoader {
     }
 
     // ---- values ----
-
-    private static URI httpUrl(Section s, String name, String value) {
-        if (value == null) {
-            return null;
-        }
-        try {
-            URI uri = new URI(value);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null
-                    && uri.getRawQuery() == null && uri.getRawFragment() == null) {
-                return uri;
-            }
-        } catch (URISyntaxException e) {
-            // reported below
-        }
-        s.problem(name, "not an http(s) URL");
-        return null;
-    }
 
     private Path path(Section s, String name, String value) {
         if (value.isBlank()) {

@@ -13,7 +13,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.byob.protocol.id.UserId;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
@@ -21,7 +20,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -55,7 +53,7 @@ final class ConfigLoader {
         JsonNode root = parse();
         Section top = new Section("", root, p -> problems.add(new ConfigProblem(shown, p[0], p[1])));
         Section hs = top.section("homeserver", true);
-        URI url = httpUrl(hs, "url", hs.requiredString("url"));
+        URI url = hs.httpUrl("url", hs.requiredString("url"));
         hs.finish();
         UserId user = userId(top, "user", top.requiredString("user"));
         UserId bot = top.has("bot") ? userId(top, "bot", top.string("bot")) : null;
@@ -157,24 +155,6 @@ final class ConfigLoader {
             s.problem(name, "not a Matrix user id like @alice:example.org");
             return null;
         }
-    }
-
-    private static URI httpUrl(Section s, String name, String value) {
-        if (value == null) {
-            return null;
-        }
-        try {
-            URI uri = new URI(value);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null
-                    && uri.getRawQuery() == null && uri.getRawFragment() == null) {
-                return uri;
-            }
-        } catch (URISyntaxException e) {
-            // reported below
-        }
-        s.problem(name, "not an http(s) URL");
-        return null;
     }
 
     private Path path(Section s, String name, String value) {

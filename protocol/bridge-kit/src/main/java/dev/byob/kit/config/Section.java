@@ -200,6 +200,28 @@ public final class Section {
         return strings;
     }
 
+    /**
+     * {@code value} (the string read for {@code name}) as an http(s) URL without query or fragment, or
+     * {@code null} after recording why not; {@code null} in, {@code null} out.
+     */
+    public java.net.URI httpUrl(String name, String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            java.net.URI uri = new java.net.URI(value);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null
+                    && uri.getRawQuery() == null && uri.getRawFragment() == null) {
+                return uri;
+            }
+        } catch (java.net.URISyntaxException e) {
+            // reported below
+        }
+        problem(name, "not an http(s) URL");
+        return null;
+    }
+
     /** Records every key of the mapping that was never read as unknown. */
     public void finish() {
         if (node == null) {
