@@ -20,10 +20,10 @@ import picocli.CommandLine.Option;
         name = "generate-registration",
         mixinStandardHelpOptions = true,
         description = {
-            "Writes the application-service registration for the configuration: its id and URL, fresh random",
-            "tokens (or the configuration's inline ones), the bot's localpart and the exclusive namespace of",
-            "the ghosts. Give the file to the homeserver (Synapse: app_service_config_files) and restart it.",
-            "With --example-config, writes a commented example configuration to start from."
+            "Writes the application-service registration for the configuration: its id and URL, fresh random "
+                + "tokens (or the configuration's inline ones), the bot's localpart and the exclusive namespace of "
+                + "the ghosts. Give the file to the homeserver (Synapse: app_service_config_files) and restart it. "
+                + "With --example-config, writes a commented example configuration to start from."
         })
 final class GenerateRegistrationCommand implements Callable<Integer> {
 

@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = {
-            "The byob (MSC3647) reference hosting bridge: a Matrix application service that bridges IRC",
-            "and steps aside for a user's own visiting bridge."
+            "The byob (MSC3647) reference hosting bridge: a Matrix application service that bridges IRC "
+                + "and steps aside for a user's own visiting bridge."
         },
         subcommands = {GenerateRegistrationCommand.class, RunCommand.class, CommandLine.HelpCommand.class},
         footer = {

@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
         name = "run",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs the bridge. The configuration is checked first; if anything is wrong, every problem is",
-            "listed and nothing starts. Stops cleanly on SIGTERM or SIGINT."
+            "Runs the bridge. The configuration is checked first; if anything is wrong, every problem is "
+                + "listed and nothing starts. Stops cleanly on SIGTERM or SIGINT."
         })
 final class RunCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);

@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = {
-            "The byob (MSC3647) reference visiting bridge: your own IRC bridge, run with your own Matrix",
-            "account, that asks the hosting bridges of your rooms to step aside for you."
+            "The byob (MSC3647) reference visiting bridge: your own IRC bridge, run with your own Matrix "
+                + "account, that asks the hosting bridges of your rooms to step aside for you."
         },
         subcommands = {InitCommand.class, LoginCommand.class, RunCommand.class, CommandLine.HelpCommand.class},
         footer = {
