@@ -5,10 +5,13 @@ import dev.byob.hosting.config.AppserviceTokens;
 import dev.byob.it.harness.AppserviceProvider;
 import dev.byob.it.harness.AppserviceRegistration;
 import dev.byob.it.harness.Homeserver;
+import dev.byob.it.harness.IrcNetwork;
+import dev.byob.it.fixtures.MatrixUserClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The hosting bridge's registrations on the shared Synapse, made the way the bridge makes its own: random
@@ -73,6 +76,37 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
         lines.addAll(List.of(rest));
         lines.add("");
         return Files.writeString(file, String.join("\n", lines));
+    }
+
+    /**
+     * A public room {@code owner} creates for {@code channel}, inviting the bridge's {@code bot} with power level
+     * 100 so it can send the MSC2346 state events.
+     */
+    public static String createBridgedRoom(MatrixUserClient owner, String ownerId, String bot, String channel) {
+        return owner.createRoom(Map.of(
+                "name", "bridged to " + channel,
+                "preset", "public_chat",
+                "invite", List.of(bot),
+                "power_level_content_override", Map.of("users", Map.of(ownerId, 100, bot, 100))));
+    }
+
+    /**
+     * {@link #writeConfig} for a bridge of one IRC network, {@code network}, on the harness's {@code irc}, with
+     * its bot {@code botNick}, bridging {@code room} to {@code channel}; {@code extra} lines are appended.
+     */
+    public static Path writeBridgeConfig(Path file, Homeserver homeserver, AppserviceRegistration registration,
+                                         String botLocalpart, String ghostPrefix, IrcNetwork irc, String network,
+                                         String botNick, String room, String channel, String... extra)
+            throws IOException {
+        List<String> rest = new java.util.ArrayList<>(List.of(
+                "irc:",
+                "  networks:",
+                "    - {id: " + network + ", host: " + irc.host() + ", port: " + irc.port()
+                        + ", tls: false, bot_nick: " + botNick + "}",
+                "rooms:",
+                "  - {room: \"" + room + "\", network: " + network + ", channel: \"" + channel + "\"}"));
+        rest.addAll(List.of(extra));
+        return writeConfig(file, homeserver, registration, botLocalpart, ghostPrefix, rest.toArray(String[]::new));
     }
 
     @Override

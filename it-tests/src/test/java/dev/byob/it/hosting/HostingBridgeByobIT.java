@@ -74,20 +74,10 @@ class HostingBridgeByobIT {
              IrcUserClient aliceIrc = irc.user(aliceAccount.name())
                      .sasl(aliceAccount.name(), aliceAccount.password()).connect()) {
             bob.join(channel);
-            String room = aliceClient.createRoom(Map.of(
-                    "name", "bridged to " + channel,
-                    "preset", "public_chat",
-                    "invite", List.of(bot),
-                    "power_level_content_override", Map.of("users", Map.of(alice.userId(), 100, bot, 100))));
-            Path configFile = HostingBridgeAppservices.writeConfig(dir.resolve("config.yaml"), homeserver,
-                    registration, HostingBridgeAppservices.BYOB_BOT_LOCALPART,
-                    HostingBridgeAppservices.BYOB_GHOST_PREFIX,
-                    "irc:",
-                    "  networks:",
-                    "    - {id: " + NETWORK + ", host: " + irc.host() + ", port: " + irc.port()
-                            + ", tls: false, bot_nick: " + BOT_NICK + "}",
-                    "rooms:",
-                    "  - {room: \"" + room + "\", network: " + NETWORK + ", channel: \"" + channel + "\"}");
+            String room = HostingBridgeAppservices.createBridgedRoom(aliceClient, alice.userId(), bot, channel);
+            Path configFile = HostingBridgeAppservices.writeBridgeConfig(dir.resolve("config.yaml"), homeserver,
+                    registration, HostingBridgeAppservices.BYOB_BOT_LOCALPART, HostingBridgeAppservices.BYOB_GHOST_PREFIX,
+                    irc, NETWORK, BOT_NICK, room, channel);
             BridgeConfig config = BridgeConfig.load(configFile);
             String aliceNick = IrcNicks.forUser(config.ircNetworks().get(0), alice.localpart());
             String daveNick = IrcNicks.forUser(config.ircNetworks().get(0), dave.localpart());

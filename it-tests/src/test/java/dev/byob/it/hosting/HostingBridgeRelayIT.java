@@ -52,20 +52,10 @@ class HostingBridgeRelayIT {
         try (MatrixUserClient aliceClient = MatrixUserClient.of(alice);
              IrcUserClient bob = irc.user(bobNick).connect()) {
             bob.join(channel);
-            String room = aliceClient.createRoom(Map.of(
-                    "name", "bridged to " + channel,
-                    "preset", "public_chat",
-                    "invite", List.of(bot),
-                    "power_level_content_override", Map.of("users", Map.of(alice.userId(), 100, bot, 100))));
-            Path configFile = HostingBridgeAppservices.writeConfig(dir.resolve("config.yaml"), homeserver,
-                    registration, HostingBridgeAppservices.RELAY_BOT_LOCALPART,
-                    HostingBridgeAppservices.RELAY_GHOST_PREFIX,
-                    "irc:",
-                    "  networks:",
-                    "    - {id: test, host: " + irc.host() + ", port: " + irc.port() + ", tls: false, bot_nick: "
-                            + BOT_NICK + "}",
-                    "rooms:",
-                    "  - {room: \"" + room + "\", network: test, channel: \"" + channel + "\"}");
+            String room = HostingBridgeAppservices.createBridgedRoom(aliceClient, alice.userId(), bot, channel);
+            Path configFile = HostingBridgeAppservices.writeBridgeConfig(dir.resolve("config.yaml"), homeserver,
+                    registration, HostingBridgeAppservices.RELAY_BOT_LOCALPART, HostingBridgeAppservices.RELAY_GHOST_PREFIX,
+                    irc, "test", BOT_NICK, room, channel);
             BridgeConfig config = BridgeConfig.load(configFile);
             String aliceNick = IrcNicks.forUser(config.ircNetworks().get(0),
                     alice.userId().substring(1, alice.userId().indexOf(':')));

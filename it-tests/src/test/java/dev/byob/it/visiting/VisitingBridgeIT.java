@@ -75,19 +75,10 @@ class VisitingBridgeIT {
         try (MatrixUserClient aliceClient = MatrixUserClient.of(alice);
              IrcUserClient bob = irc.user(bobNick).connect()) {
             bob.join(channel);
-            String room = aliceClient.createRoom(Map.of(
-                    "name", "bridged to " + channel,
-                    "preset", "public_chat",
-                    "invite", List.of(bot),
-                    "power_level_content_override", Map.of("users", Map.of(alice.userId(), 100, bot, 100))));
-            Path hbConfigFile = HostingBridgeAppservices.writeConfig(dir.resolve("hb.yaml"), homeserver,
+            String room = HostingBridgeAppservices.createBridgedRoom(aliceClient, alice.userId(), bot, channel);
+            Path hbConfigFile = HostingBridgeAppservices.writeBridgeConfig(dir.resolve("hb.yaml"), homeserver,
                     registration, HostingBridgeAppservices.VB_BOT_LOCALPART, HostingBridgeAppservices.VB_GHOST_PREFIX,
-                    "irc:",
-                    "  networks:",
-                    "    - {id: " + NETWORK + ", host: " + irc.host() + ", port: " + irc.port()
-                            + ", tls: false, bot_nick: " + BOT_NICK + "}",
-                    "rooms:",
-                    "  - {room: \"" + room + "\", network: " + NETWORK + ", channel: \"" + channel + "\"}");
+                    irc, NETWORK, BOT_NICK, room, channel);
             BridgeConfig hbConfig = BridgeConfig.load(hbConfigFile);
             String aliceNick = IrcNicks.forUser(hbConfig.ircNetworks().get(0), alice.localpart());
             bridge = HostingBridge.bridging(hbConfig).start();
