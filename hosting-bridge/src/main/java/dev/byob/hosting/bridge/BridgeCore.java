@@ -2,6 +2,7 @@ package dev.byob.hosting.bridge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.byob.kit.irc.Formatting;
 import dev.byob.hosting.appservice.GhostNamespace;
 import dev.byob.hosting.byob.BridgedRoomDirectory;
 import dev.byob.hosting.config.BridgeConfig;

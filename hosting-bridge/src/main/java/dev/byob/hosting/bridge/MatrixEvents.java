@@ -1,6 +1,7 @@
 package dev.byob.hosting.bridge;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.byob.kit.irc.Formatting;
 import dev.byob.hosting.appservice.GhostNamespace;
 import dev.byob.protocol.id.EventId;
 import dev.byob.protocol.id.RoomId;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.byob.kit.irc.Formatting;
 import dev.byob.hosting.appservice.GhostNamespace;
 import dev.byob.hosting.bridge.MatrixEvents.Decision;
 import dev.byob.protocol.id.RoomId;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.byob.kit.irc.Formatting;
 import dev.byob.protocol.discovery.BridgeInfo;
 import dev.byob.protocol.id.EventId;
 import dev.byob.protocol.id.RemoteAccount;
@@ -92,7 +93,7 @@ public final class VisitingBridge implements AutoCloseable {
 
     /** One Matrix account the bridge acts as, and its DMs with hosting bridges' bots. */
     /** A user message waiting for the engine's {@code RelayNow}. */
-    private record Pending(RoomId room, RelayText.Message message) {}
+    private record Pending(RoomId room, Formatting.Message message) {}
 
     private final class Account {
         final String name;
@@ -565,7 +566,7 @@ public final class VisitingBridge implements AutoCloseable {
                 || !bridged.containsKey(room)) {
             return;
         }
-        Optional<RelayText.Message> message = RelayText.fromMatrix(content);
+        Optional<Formatting.Message> message = RelayText.fromMatrix(content);
         if (message.isEmpty()) {
             return;
         }
@@ -598,7 +599,7 @@ public final class VisitingBridge implements AutoCloseable {
         if (room == null) {
             return;
         }
-        Optional<RelayText.Message> message = RelayText.fromIrc(line);
+        Optional<Formatting.Message> message = Formatting.fromIrc(line);
         if (message.isEmpty()) {
             return;
         }
@@ -643,7 +644,7 @@ public final class VisitingBridge implements AutoCloseable {
         }
     }
 
-    private void relayToIrc(BridgeInfo info, String eventId, RelayText.Message message) {
+    private void relayToIrc(BridgeInfo info, String eventId, Formatting.Message message) {
         IrcNetworkConfig n = networkConfig(info.network());
         IrcConnection conn = n == null ? null : irc.get(n.id());
         Optional<IrcSession> session = conn == null ? Optional.empty() : conn.session();
@@ -657,7 +658,7 @@ public final class VisitingBridge implements AutoCloseable {
             LOG.warn("relaying {} to {} without the origin tag: the connection has no message-tags", eventId,
                     info.channel());
         }
-        for (IrcMessage line : RelayText.toIrc(message, info.channel(), session.get().nick())) {
+        for (IrcMessage line : Formatting.toIrc(message, info.channel(), session.get().nick(), null)) {
             conn.send(tags ? line.withTag(ORIGIN_TAG, eventId) : line).whenComplete((v, e) -> {
                 if (e != null) {
                     LOG.warn("relaying {} to {} failed: {}", eventId, info.channel(), e.getMessage());
@@ -668,8 +669,8 @@ public final class VisitingBridge implements AutoCloseable {
         LOG.debug("relayed {} to {}", eventId, info.channel());
     }
 
-    private void relayToMatrix(BridgeInfo info, RoomId room, String msgid, RelayText.Message message) {
-        ObjectNode content = RelayText.toMatrix(message);
+    private void relayToMatrix(BridgeInfo info, RoomId room, String msgid, Formatting.Message message) {
+        ObjectNode content = Formatting.toMatrix(message);
         ObjectNode source = content.putObject(SOURCE_FIELD);
         source.putObject("network").put("protocol", info.network().protocol()).put("id", info.network().id());
         source.put("msgid", msgid);

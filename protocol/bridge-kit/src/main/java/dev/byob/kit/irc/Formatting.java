@@ -1,4 +1,4 @@
-package dev.byob.hosting.bridge;
+package dev.byob.kit.irc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,11 +1,11 @@
-package dev.byob.hosting.bridge;
+package dev.byob.kit.irc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.byob.hosting.bridge.Formatting.Kind;
-import dev.byob.hosting.bridge.Formatting.Message;
+import dev.byob.kit.irc.Formatting.Kind;
+import dev.byob.kit.irc.Formatting.Message;
 import dev.byob.protocol.remote.irc.IrcMessage;
 import java.util.List;
 import java.util.Optional;
