@@ -1,11 +1,8 @@
 package dev.byob.hosting.config;
 
+import dev.byob.kit.config.ExampleFile;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The commented example configuration: every setting, its default and what it is for. */
@@ -17,14 +14,7 @@ public final class ExampleConfig {
 
     /** The example's text. */
     public static String text() {
-        try (InputStream in = ExampleConfig.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + RESOURCE);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ExampleFile.text(ExampleConfig.class, RESOURCE);
     }
 
     /**
@@ -34,11 +24,6 @@ public final class ExampleConfig {
      * @throws FileAlreadyExistsException if the file exists and {@code overwrite} is false
      */
     public static void write(Path file, boolean overwrite) throws IOException {
-        if (!overwrite && Files.exists(file)) {
-            throw new FileAlreadyExistsException(file.toString());
-        }
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Files.writeString(file, text(), StandardCharsets.UTF_8);
+        ExampleFile.write(file, text(), overwrite);
     }
 }
