@@ -500,7 +500,7 @@ public final class Simulation {
         deliver(id.value());
         transcript.message(clock.elapsed(), vb.name, "#libera-room", "PRIVMSG",
                 "<alice> " + texts.get(id.value()) + "  (+byob.dev/origin=" + id + ", " + why + ")");
-        after(() -> hbInput(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, id.value())));
+        after(() -> hbInput(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, id.value(), vb.ircAccount)));
     }
 
     /** The user writes on Matrix; whoever relays for them right now carries it to IRC, once. */

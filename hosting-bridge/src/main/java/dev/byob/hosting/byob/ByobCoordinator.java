@@ -313,8 +313,8 @@ public final class ByobCoordinator implements ByobHooks {
             // A visiting bridge's relay of a remote line, sent as the user: the line is on the network already.
             String msgid = text(source, "msgid");
             if (msgid != null && !msgid.isEmpty()) {
-                apply(engine.handle(new HostingInput.RelaySeen(network, Lease.Direction.TO_MATRIX, msgid),
-                        clock.instant()), null);
+                apply(engine.handle(new HostingInput.RelaySeen(network, Lease.Direction.TO_MATRIX, msgid,
+                        sender.value()), clock.instant()), null);
             }
             return false;
         }
@@ -331,9 +331,13 @@ public final class ByobCoordinator implements ByobHooks {
     public boolean relayToMatrix(Network network, String channel, RoomId room, IrcMessage line) {
         Optional<String> origin = line.tag(ORIGIN_TAG).filter(o -> !o.isEmpty());
         if (origin.isPresent()) {
-            // A visiting bridge's relay of a Matrix event: it is on Matrix already; never ghost it.
-            apply(engine.handle(new HostingInput.RelaySeen(network, Lease.Direction.TO_REMOTE, origin.get()),
-                    clock.instant()), null);
+            // A relay of a Matrix event: it is on Matrix already; never ghost it. It counts as the user's relay
+            // only when the line comes from their account, which the engine checks.
+            Optional<String> by = line.account().filter(a -> !a.isEmpty() && !a.equals("*"));
+            if (by.isPresent()) {
+                apply(engine.handle(new HostingInput.RelaySeen(network, Lease.Direction.TO_REMOTE, origin.get(),
+                        by.get()), clock.instant()), null);
+            }
             return false;
         }
         Optional<String> account = line.account();

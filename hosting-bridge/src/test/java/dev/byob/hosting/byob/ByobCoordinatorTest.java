@@ -28,6 +28,7 @@ import dev.byob.protocol.message.MessageType;
 import dev.byob.protocol.message.ProofMethods;
 import dev.byob.protocol.message.RevokeCode;
 import dev.byob.protocol.remote.IrcAccountProof;
+import dev.byob.protocol.remote.irc.IrcMessage;
 import dev.byob.protocol.trust.TrustRecord;
 import dev.byob.protocol.visiting.VisitingInput;
 import dev.byob.protocol.visiting.VisitingState;
@@ -210,6 +211,24 @@ class ByobCoordinatorTest {
         h.coordinator.tick();
 
         verify(h.actions, never()).relayToRemoteNow(any(), any(), any(), any());
+    }
+
+    @Test
+    void heldMessage_taggedBySomeoneElse_isStillFilledIn() {
+        linked();
+        ObjectNode held = h.message("held");
+        String id = held.get("event_id").asText();
+        assertFalse(h.coordinator.relayToRemote(ALICE, LIBERA, BRIDGED, held));
+        // Mallory copies the tag onto a line of her own, logged in or not: that is no relay of alice's message.
+        assertFalse(h.coordinator.relayToMatrix(LIBERA, "#chan", BRIDGED, h.line("mallory", "mallory", "x2", "held")
+                .withTag(ByobCoordinator.ORIGIN_TAG, id)));
+        assertFalse(h.coordinator.relayToMatrix(LIBERA, "#chan", BRIDGED,
+                IrcMessage.parse(":mallory!u@host PRIVMSG #chan :held").withTag(ByobCoordinator.ORIGIN_TAG, id)));
+
+        h.clock.advance(Duration.ofSeconds(100));
+        h.coordinator.tick();
+
+        verify(h.actions).relayToRemoteNow(ALICE, LIBERA, BRIDGED, EventId.parse(id));
     }
 
     @Test

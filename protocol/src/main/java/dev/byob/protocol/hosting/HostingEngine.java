@@ -920,7 +920,10 @@ public final class HostingEngine {
             return;
         }
         Set<String> recent = recentRelays.get(in.network());
-        if (recent != null && recent.remove(relayKey(in.direction(), in.messageId()))) {
+        String owner = in.direction() == Lease.Direction.TO_MATRIX ? lease.record.key().userId().value()
+                : lease.record.remoteAccount().name();
+        if (recent != null && recent.remove(relayKey(in.direction(), in.messageId()) + " "
+                + relayerKey(in.network(), in.direction(), owner))) {
             return; // the VB's relay was observed before the message itself
         }
         Pending p = new Pending(in.direction(), in.messageId(), in.room(), now);
@@ -938,25 +941,49 @@ public final class HostingEngine {
 
     private void relaySeen(HostingInput.RelaySeen in) {
         String key = relayKey(in.direction(), in.messageId());
-        TrustKey waitingIn = pendingIndex.remove(indexKey(in.network(), key));
+        TrustKey waitingIn = pendingIndex.get(indexKey(in.network(), key));
         LeaseState lease = waitingIn == null ? null : leases.get(waitingIn);
-        if (lease != null && lease.pending.remove(key) != null) {
+        if (lease != null && lease.pending.containsKey(key)) {
+            if (!relayedByOwner(lease.record, in)) {
+                return; // someone else's tag: the message still needs its relay
+            }
+            pendingIndex.remove(indexKey(in.network(), key));
+            lease.pending.remove(key);
             journal.pendingResolved(lease.record.key(), lease.record.epoch(), in.direction(), in.messageId());
             reschedule(lease);
             return;
         }
         for (Draining d : draining) {
-            if (d.record().key().network().equals(in.network())
+            if (d.record().key().network().equals(in.network()) && relayedByOwner(d.record(), in)
                     && d.messages().removeIf(p -> relayKey(p.direction(), p.messageId()).equals(key))) {
                 journal.pendingResolved(d.record().key(), d.record().epoch(), in.direction(), in.messageId());
                 return;
             }
         }
         Set<String> recent = recentRelays.computeIfAbsent(in.network(), n -> new LinkedHashSet<>());
-        recent.add(key);
+        recent.add(key + " " + relayerKey(in.network(), in.direction(), in.relayedBy()));
         if (recent.size() > RECENT_RELAYS) {
             recent.remove(recent.iterator().next());
         }
+    }
+
+    /** Whether {@code in} was sent by {@code record}'s own accounts: its remote account, or its Matrix user. */
+    private boolean relayedByOwner(TrustRecord record, HostingInput.RelaySeen in) {
+        if (in.direction() == Lease.Direction.TO_MATRIX) {
+            return record.key().userId().value().equals(in.relayedBy());
+        }
+        RemoteProofMethod method = policy.remoteMethods().get(record.key().network());
+        return method == null ? record.remoteAccount().name().equals(in.relayedBy())
+                : method.sameAccount(record.remoteAccount(), in.relayedBy());
+    }
+
+    /** Who relayed, in the form kept among the recent relays: a folded account or a Matrix user id. */
+    private String relayerKey(Network network, Lease.Direction direction, String relayedBy) {
+        if (direction == Lease.Direction.TO_MATRIX) {
+            return relayedBy;
+        }
+        RemoteProofMethod method = policy.remoteMethods().get(network);
+        return method == null ? relayedBy : method.accountKey(relayedBy);
     }
 
     private void fillIn(LeaseState lease, Pending p, Instant now, List<HostingOutput> out) {

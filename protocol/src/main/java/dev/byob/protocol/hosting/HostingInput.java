@@ -7,6 +7,7 @@ import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.id.TxnId;
 import dev.byob.protocol.id.UserId;
 import dev.byob.protocol.message.Lease;
+import java.util.Objects;
 import java.util.Optional;
 
 /** What can happen to a hosting bridge, as far as byob is concerned. */
@@ -65,9 +66,29 @@ public sealed interface HostingInput {
     /**
      * A relay of a user's message, observed: an IRC line tagged {@code +byob.dev/origin=<event id>}
      * ({@code TO_REMOTE}), or a Matrix event whose {@code org.matrix.msc3647.source} names an IRC message
-     * id ({@code TO_MATRIX}). Whoever sent it, the message no longer needs relaying.
+     * id ({@code TO_MATRIX}).
+     *
+     * <p>{@code relayedBy} is who sent the relay: for {@code TO_REMOTE} the services account the line's
+     * connection is logged in to, as the network reported it; for {@code TO_MATRIX} the Matrix user id of
+     * the event's sender. Only a relay by the user's own account counts (spec §12.1): anyone can put a tag
+     * or a field on a message, and a relay from someone else must not stop a message from being filled in.
      */
-    record RelaySeen(Network network, Lease.Direction direction, String messageId) implements HostingInput {}
+    record RelaySeen(Network network, Lease.Direction direction, String messageId, String relayedBy)
+            implements HostingInput {
+        /** Validates: {@code relayedBy} is present, and a Matrix user id for {@code TO_MATRIX}. */
+        public RelaySeen {
+            Objects.requireNonNull(network, "network");
+            Objects.requireNonNull(direction, "direction");
+            Objects.requireNonNull(messageId, "messageId");
+            Objects.requireNonNull(relayedBy, "relayedBy");
+            if (relayedBy.isEmpty()) {
+                throw new IllegalArgumentException("relayedBy must name the relay's sender");
+            }
+            if (direction == Lease.Direction.TO_MATRIX) {
+                UserId.parse(relayedBy);
+            }
+        }
+    }
 
     /** Time passed: challenge expiry and lease lapses are decided here. */
     record Tick() implements HostingInput {}

@@ -83,7 +83,8 @@ public class HostingDecisionBenchmark {
         String id = "$l" + n;
         engine.handle(new HostingInput.UserMessageSeen(UserId.parse("@linked" + (n % RECORDS) + ":home.example"),
                 NETWORK, Lease.Direction.TO_REMOTE, id, ROOM), now);
-        return engine.handle(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, id), now);
+        return engine.handle(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, id,
+                "linked" + (n % RECORDS)), now);
     }
 
     /** A linked user's message as an embedder handles it: the decision, then when to wake next. */
@@ -92,7 +93,8 @@ public class HostingDecisionBenchmark {
         long n = counter++;
         engine.handle(new HostingInput.UserMessageSeen(UserId.parse("@linked" + (n % RECORDS) + ":home.example"),
                 NETWORK, Lease.Direction.TO_REMOTE, "$d" + n, ROOM), now);
-        engine.handle(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, "$d" + n), now);
+        engine.handle(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, "$d" + n,
+                "linked" + (n % RECORDS)), now);
         return engine.deadline();
     }
 

@@ -15,6 +15,7 @@ import static dev.byob.protocol.Fixtures.VB_KEY;
 import static dev.byob.protocol.Fixtures.signed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -772,6 +773,11 @@ class HostingEngineTest {
         return hb.handle(new HostingInput.UserMessageSeen(USER, NETWORK, Lease.Direction.TO_REMOTE, eventId, ROOM), at);
     }
 
+    /** A line tagged with {@code eventId}'s origin, seen from a connection logged in to {@code account}. */
+    private List<HostingOutput> relayedOnIrc(String eventId, String account, Instant at) {
+        return hb.handle(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, eventId, account), at);
+    }
+
     private static List<HostingOutput.Relay> relays(List<HostingOutput> out) {
         return out.stream().filter(HostingOutput.Relay.class::isInstance).map(HostingOutput.Relay.class::cast).toList();
     }
@@ -788,12 +794,47 @@ class HostingEngineTest {
     void userMessage_relayedByTheVisitingBridge_isNeverRelayedAgain() {
         handshake(VB_BOT, VB_KEY, T0);
         assertTrue(userWrites("$m1", T0.plusSeconds(1)).isEmpty());
-        hb.handle(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, "$m1"), T0.plusSeconds(1));
+        relayedOnIrc("$m1", ACCOUNT.name(), T0.plusSeconds(1));
         // The VB's relay may also be observed before the message itself.
-        hb.handle(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, "$m2"), T0.plusSeconds(2));
+        relayedOnIrc("$m2", ACCOUNT.name().toUpperCase(java.util.Locale.ROOT), T0.plusSeconds(2));
         assertTrue(userWrites("$m2", T0.plusSeconds(2)).isEmpty());
         // Through a lapse and a stale-message sweep, nothing is relayed a second time.
         assertTrue(relays(hb.handle(new HostingInput.Tick(), T0.plusSeconds(200))).isEmpty());
+    }
+
+    @Test
+    void relayTaggedBySomeoneElse_doesNotStopTheFillIn() {
+        handshake(VB_BOT, VB_KEY, T0);
+        userWrites("$m1", T0.plusSeconds(1));
+        // Anyone can put the tag on a line; only the user's own account's relay counts (§12.1).
+        relayedOnIrc("$m1", "mallory", T0.plusSeconds(2));
+        relayedOnIrc("$m2", "mallory", T0.plusSeconds(2)); // before the message, too
+        userWrites("$m2", T0.plusSeconds(3));
+        List<HostingOutput.Relay> filled = relays(hb.handle(new HostingInput.Tick(), T0.plusSeconds(100)));
+        assertEquals(List.of("$m1", "$m2"), filled.stream().map(HostingOutput.Relay::messageId).toList());
+    }
+
+    @Test
+    void relayOfARemoteLine_countsOnlyWhenSentAsTheUser() {
+        handshake(VB_BOT, VB_KEY, T0);
+        hb.handle(new HostingInput.UserMessageSeen(USER, NETWORK, Lease.Direction.TO_MATRIX, "msg-1", ROOM),
+                T0.plusSeconds(1));
+        hb.handle(new HostingInput.UserMessageSeen(USER, NETWORK, Lease.Direction.TO_MATRIX, "msg-2", ROOM),
+                T0.plusSeconds(1));
+        hb.handle(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_MATRIX, "msg-1", "@mallory:hosting.example"),
+                T0.plusSeconds(2));
+        hb.handle(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_MATRIX, "msg-2", USER.value()),
+                T0.plusSeconds(2));
+        List<HostingOutput.Relay> filled = relays(hb.handle(new HostingInput.Tick(), T0.plusSeconds(100)));
+        assertEquals(List.of("msg-1"), filled.stream().map(HostingOutput.Relay::messageId).toList());
+    }
+
+    @Test
+    void relaySeen_needsToSayWhoRelayed() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, "$m1", ""));
+        assertThrows(IllegalArgumentException.class,
+                () -> new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_MATRIX, "msg-1", "alice"));
     }
 
     @Test
@@ -801,7 +842,7 @@ class HostingEngineTest {
         handshake(VB_BOT, VB_KEY, T0);
         userWrites("$m1", T0.plusSeconds(1));
         userWrites("$m2", T0.plusSeconds(2));
-        hb.handle(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, "$m1"), T0.plusSeconds(3));
+        relayedOnIrc("$m1", ACCOUNT.name(), T0.plusSeconds(3));
         List<HostingOutput> lapse = hb.handle(new HostingInput.Tick(), T0.plusSeconds(100));
         first(lapse, HostingOutput.FillInStarted.class);
         List<HostingOutput.Relay> filled = relays(lapse);
@@ -850,7 +891,7 @@ class HostingEngineTest {
         userWrites("$m2", T0.plusSeconds(1));
         List<HostingOutput> override = handshake(VB2_BOT, VB2_KEY, T0.plusSeconds(5));
         assertTrue(relays(override).isEmpty(), "the old VB may still be relaying");
-        hb.handle(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, "$m1"), T0.plusSeconds(6));
+        relayedOnIrc("$m1", ACCOUNT.name(), T0.plusSeconds(6));
         assertTrue(relays(hb.handle(new HostingInput.Tick(), T0.plusSeconds(99))).isEmpty());
         List<HostingOutput.Relay> late = relays(hb.handle(new HostingInput.Tick(), T0.plusSeconds(100)));
         assertEquals(List.of("$m2"), late.stream().map(HostingOutput.Relay::messageId).toList());
@@ -958,7 +999,7 @@ class HostingEngineTest {
         send(VB_BOT, VB_KEY, five, T0.plusSeconds(1));
         userWrites("$waiting", T0.plusSeconds(2));
         userWrites("$relayed", T0.plusSeconds(2));
-        hb.handle(new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_REMOTE, "$relayed"), T0.plusSeconds(3));
+        relayedOnIrc("$relayed", ACCOUNT.name(), T0.plusSeconds(3));
 
         Instant back = T0.plusSeconds(10);
         hb = new HostingEngine(Fixtures.hbPolicy(), store, fillInLog, journal, BridgedRooms.NONE, new Random(4), back);
