@@ -20,6 +20,7 @@ import dev.byob.protocol.id.EventId;
 import dev.byob.protocol.id.Network;
 import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.id.UserId;
+import dev.byob.protocol.message.RelayMarks;
 import dev.byob.protocol.remote.IrcAccountProof.CaseMapping;
 import dev.byob.protocol.remote.irc.IrcMessage;
 import dev.byob.protocol.remote.irc.IrcOutput.Registered;
@@ -72,11 +73,15 @@ import org.slf4j.LoggerFactory;
 public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BridgeCore.class);
 
-    /** How long the core waits for a new puppet connection to register before giving up on a message. */
+    /** How long a new puppet connection may take to register before its messages go out through the bot. */
     static final Duration PUPPET_REGISTRATION_TIMEOUT = Duration.ofSeconds(30);
+    /** How many relays may wait for one puppet to register. */
+    private static final int MAX_WAITING = 100;
     /** How many recent IRC lines are kept by msgid for {@link #relayToMatrixNow}. */
     static final int RECENT_LINES = 1000;
     private static final int RECENT_RELAYED = 1000;
+    /** The prefix of the ids the core gives lines the network sent without a {@code msgid}. */
+    private static final String LOCAL_MSGID = "local-";
     private static final int BATCH = 100;
     private static final CaseMapping FOLD = CaseMapping.RFC1459;
     private static final List<String> BOT_CAPABILITIES = List.of("message-tags", "account-tag", "server-time",
@@ -85,6 +90,10 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
 
     /** A bridged room. */
     private record Bridged(RoomId room, NetworkState network, String channel) {
+    }
+
+    /** A relay waiting for a puppet to register. */
+    private record Waiting(Bridged bridged, MatrixEvents.Relay relay) {
     }
 
     /** A recent IRC line, kept for {@link #relayToMatrixNow}. */
@@ -135,6 +144,9 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
         final UserId user;
         final IrcConnection connection;
         final Set<String> channels = new LinkedHashSet<>();
+        /** Relays waiting for the connection's first registration, in order. */
+        final List<Waiting> waiting = new ArrayList<>();
+        boolean registered;
         boolean temporary;
 
         Puppet(UserId user, IrcConnection connection) {
@@ -525,14 +537,7 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
         PuppetPlan.Via via = PuppetPlan.relay(network.config.relaybot(),
                 gate.puppetWanted(relay.sender(), network.network));
         if (via == PuppetPlan.Via.BOT) {
-            if (network.bot == null || !network.bot.isRegistered()) {
-                LOG.warn("not relaying {}: the bot is not connected to {}", relay.event(), network.config.id());
-                return;
-            }
-            String nick = network.bot.session().map(IrcSession::nick).orElse(network.config.botNick());
-            for (IrcMessage line : Formatting.toIrc(relay.message(), b.channel, nick, relay.sender().localpart())) {
-                network.bot.send(line);
-            }
+            sendAsBot(b, relay);
             return;
         }
         Puppet existing = network.puppets.get(relay.sender());
@@ -546,10 +551,46 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
             LOG.info("{} is on {} for a fill-in until their visiting bridge is back", relay.sender(),
                     network.config.id());
         }
+        if (!puppet.registered) {
+            if (puppet.waiting.size() >= MAX_WAITING) {
+                LOG.warn("not relaying {}: {} messages already wait for {} to connect", relay.event(), MAX_WAITING,
+                        relay.sender());
+                return;
+            }
+            puppet.waiting.add(new Waiting(b, relay));
+            return;
+        }
+        sendAsPuppet(puppet, b, relay);
+    }
+
+    private void sendAsPuppet(Puppet puppet, Bridged b, MatrixEvents.Relay relay) {
         String nick = puppet.connection.session().map(IrcSession::nick).orElse("x");
         for (IrcMessage line : Formatting.toIrc(relay.message(), b.channel, nick, null)) {
-            puppet.connection.send(line);
+            puppet.connection.send(marked(line, puppet.connection, relay.event()));
         }
+    }
+
+    /** Says {@code relay} through the bot as {@code <alice> text}; false if the bot is not connected. */
+    private boolean sendAsBot(Bridged b, MatrixEvents.Relay relay) {
+        NetworkState network = b.network;
+        if (network.bot == null || !network.bot.isRegistered()) {
+            LOG.warn("not relaying {}: the bot is not connected to {}", relay.event(), network.config.id());
+            return false;
+        }
+        String nick = network.bot.session().map(IrcSession::nick).orElse(network.config.botNick());
+        for (IrcMessage line : Formatting.toIrc(relay.message(), b.channel, nick, relay.sender().localpart())) {
+            network.bot.send(marked(line, network.bot, relay.event()));
+        }
+        return true;
+    }
+
+    /**
+     * {@code line} marked as the relay of {@code event} (spec §12.1), so that a visiting bridge watching the
+     * channel knows the hosting bridge carried it; unmarked where the connection cannot carry tags.
+     */
+    private static IrcMessage marked(IrcMessage line, IrcConnection connection, EventId event) {
+        boolean tags = connection.session().map(s -> s.capabilities().contains("message-tags")).orElse(false);
+        return tags ? line.withTag(RelayMarks.ORIGIN_TAG, event.value()) : line;
     }
 
     /** {@code user}'s puppet, connected and in {@code b}'s channel; null if it could not connect. */
@@ -563,12 +604,17 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
             }
         }
         String channel = FOLD.fold(b.channel);
-        if (puppet.channels.add(channel)) {
+        if (puppet.channels.add(channel) && puppet.registered) {
             puppet.connection.send(IrcMessage.of("JOIN", b.channel));
         }
         return puppet;
     }
 
+    /**
+     * Starts {@code user}'s connection without waiting for it: the core goes on with other events, and what is
+     * to be said meanwhile waits in the puppet until it registers ({@link #rejoin}), or goes out through the bot
+     * if it cannot ({@link #puppetFailed}). Null only if the connection cannot even be built.
+     */
     private Puppet startPuppet(NetworkState network, UserId user) {
         String nick = IrcNicks.forUser(network.config, user.localpart());
         IrcSessionConfig session = IrcSessionConfig.of(nick)
@@ -587,31 +633,63 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
         if (network.config.tls()) {
             builder.tls();
         }
-        IrcConnection connection = builder.build();
-        holder[0] = connection;
-        Puppet puppet = new Puppet(user, connection);
+        IrcConnection connection;
         try {
-            connection.start().get(PUPPET_REGISTRATION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            connection.close();
-            return null;
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("cannot connect {} to {} as {}: {}", user, network.config.id(), nick, e.toString());
-            connection.close();
+            connection = builder.build();
+        } catch (RuntimeException e) {
+            LOG.warn("cannot connect {} to {}: {}", user, network.config.id(), e.toString());
             return null;
         }
+        holder[0] = connection;
+        Puppet puppet = new Puppet(user, connection);
         network.puppets.put(user, puppet);
-        LOG.info("{} is on {} as {}", user, network.config.id(),
-                connection.session().map(IrcSession::nick).orElse(nick));
+        connection.start().whenComplete((registered, failure) -> {
+            if (failure != null) {
+                execute(() -> puppetFailed(network, puppet, failure));
+            }
+        });
+        try {
+            timer.schedule(() -> execute(() -> {
+                if (!puppet.registered) {
+                    connection.closeAsync("could not register in time");
+                }
+            }), PUPPET_REGISTRATION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("the timer has stopped");
+        }
         return puppet;
     }
 
-    /** After a puppet reconnected: back into its channels. */
+    /**
+     * {@code puppet}'s connection ended before it ever registered: it is forgotten, and what waited for it goes
+     * out through the bot as {@code <alice> text}, so that nothing the user said is lost.
+     */
+    private void puppetFailed(NetworkState network, Puppet puppet, Throwable failure) {
+        if (network.puppets.get(puppet.user) == puppet) {
+            network.puppets.remove(puppet.user);
+        }
+        if (puppet.waiting.isEmpty()) {
+            LOG.info("{} did not get onto {}: {}", puppet.user, network.config.id(), failure.toString());
+            return;
+        }
+        LOG.warn("{} did not get onto {} ({}); relaying their {} waiting message(s) through the bot", puppet.user,
+                network.config.id(), failure.toString(), puppet.waiting.size());
+        for (Waiting w : puppet.waiting) {
+            sendAsBot(w.bridged, w.relay);
+        }
+        puppet.waiting.clear();
+    }
+
+    /** After a puppet registered: into its channels, then what waited for it, in order. */
     private void rejoin(NetworkState network, UserId user, IrcConnection connection) {
         Puppet puppet = network.puppets.get(user);
         if (puppet == null || puppet.connection != connection) {
             return;
+        }
+        if (!puppet.registered) {
+            puppet.registered = true;
+            LOG.info("{} is on {} as {}", user, network.config.id(),
+                    connection.session().map(IrcSession::nick).orElse("?"));
         }
         for (String channel : puppet.channels) {
             Bridged b = network.channels.get(channel);
@@ -619,6 +697,10 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
                 connection.send(IrcMessage.of("JOIN", b.channel));
             }
         }
+        for (Waiting w : puppet.waiting) {
+            sendAsPuppet(puppet, w.bridged, w.relay);
+        }
+        puppet.waiting.clear();
     }
 
     /** {@code user} left {@code b}'s room: their puppet parts, and quits when in no other channel. */
@@ -719,7 +801,7 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
                 if (message.isEmpty()) {
                     return;
                 }
-                String msgid = line.msgid().orElseGet(() -> "local-" + lineCounter.incrementAndGet());
+                String msgid = line.msgid().orElseGet(() -> LOCAL_MSGID + lineCounter.incrementAndGet());
                 recentLines.put(msgid, new RecentLine(network, b.channel, line));
                 if (!gate.relayToMatrix(network.network, b.channel, b.room, line)) {
                     LOG.debug("not relaying {} from {}: the gate holds it back", msgid, nick);
@@ -848,7 +930,14 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
             return;
         }
         String txnId = "byob.relay." + network.config.id() + "." + msgid;
-        matrix.as(ghost).sendMessageEvent(b.room, "m.room.message", Formatting.toMatrix(message), txnId);
+        ObjectNode content = Formatting.toMatrix(message);
+        if (!msgid.startsWith(LOCAL_MSGID)) {
+            // Marked as a relay (spec §4.14), so that a visiting bridge knows the hosting bridge carried it.
+            ObjectNode source = content.putObject(RelayMarks.SOURCE_FIELD);
+            source.putObject("network").put("protocol", network.network.protocol()).put("id", network.network.id());
+            source.put("msgid", msgid);
+        }
+        matrix.as(ghost).sendMessageEvent(b.room, "m.room.message", content, txnId);
     }
 
     private UserId ghostOf(NetworkState network, String nick) {

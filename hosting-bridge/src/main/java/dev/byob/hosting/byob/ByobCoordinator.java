@@ -20,6 +20,7 @@ import dev.byob.protocol.id.Network;
 import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.id.UserId;
 import dev.byob.protocol.message.Lease;
+import dev.byob.protocol.message.RelayMarks;
 import dev.byob.protocol.message.MessageType;
 import dev.byob.protocol.remote.IrcAccountProof;
 import dev.byob.protocol.remote.RemoteProofMethod;
@@ -75,10 +76,6 @@ import org.slf4j.LoggerFactory;
 public final class ByobCoordinator implements ByobHooks {
     private static final Logger LOG = LoggerFactory.getLogger(ByobCoordinator.class);
 
-    /** The content field of a visiting bridge's relay of a remote line (§4.14). */
-    public static final String SOURCE_FIELD = "org.matrix.msc3647.source";
-    /** The IRC tag of a visiting bridge's relay of a Matrix event (§12.3). */
-    public static final String ORIGIN_TAG = "+byob.dev/origin";
     /** How long after a lease ends the hosting bridge waits before filling in, unless configured otherwise. */
     public static final Duration DEFAULT_FILL_IN_GRACE = ByobPolicyConfig.DEFAULT_FILL_IN_GRACE;
 
@@ -308,7 +305,7 @@ public final class ByobCoordinator implements ByobHooks {
     @Override
     public boolean relayToRemote(UserId sender, Network network, RoomId room, JsonNode event) {
         JsonNode content = event.path("content");
-        JsonNode source = content.get(SOURCE_FIELD);
+        JsonNode source = content.get(RelayMarks.SOURCE_FIELD);
         if (source != null) {
             // A visiting bridge's relay of a remote line, sent as the user: the line is on the network already.
             String msgid = text(source, "msgid");
@@ -329,7 +326,7 @@ public final class ByobCoordinator implements ByobHooks {
 
     @Override
     public boolean relayToMatrix(Network network, String channel, RoomId room, IrcMessage line) {
-        Optional<String> origin = line.tag(ORIGIN_TAG).filter(o -> !o.isEmpty());
+        Optional<String> origin = line.tag(RelayMarks.ORIGIN_TAG).filter(o -> !o.isEmpty());
         if (origin.isPresent()) {
             // A relay of a Matrix event: it is on Matrix already; never ghost it. It counts as the user's relay
             // only when the line comes from their account, which the engine checks.

@@ -26,6 +26,7 @@ import dev.byob.protocol.id.EventId;
 import dev.byob.protocol.id.UserId;
 import dev.byob.protocol.message.MessageType;
 import dev.byob.protocol.message.ProofMethods;
+import dev.byob.protocol.message.RelayMarks;
 import dev.byob.protocol.message.RevokeCode;
 import dev.byob.protocol.remote.IrcAccountProof;
 import dev.byob.protocol.remote.irc.IrcMessage;
@@ -126,11 +127,11 @@ class ByobCoordinatorTest {
         linked();
 
         ObjectNode relayed = h.message("from irc");
-        ((ObjectNode) relayed.get("content")).putObject(ByobCoordinator.SOURCE_FIELD).put("msgid", "m9")
+        ((ObjectNode) relayed.get("content")).putObject(RelayMarks.SOURCE_FIELD).put("msgid", "m9")
                 .putObject("network").put("protocol", "irc").put("id", "libera");
         assertFalse(h.coordinator.relayToRemote(ALICE, LIBERA, BRIDGED, relayed));
         assertFalse(h.coordinator.relayToMatrix(LIBERA, "#chan", BRIDGED,
-                h.line("alice", "alice", "m10", "from matrix").withTag(ByobCoordinator.ORIGIN_TAG, "$e1")));
+                h.line("alice", "alice", "m10", "from matrix").withTag(RelayMarks.ORIGIN_TAG, "$e1")));
         // Observed before the line itself: the line is then neither pending nor filled in.
         assertFalse(h.coordinator.relayToMatrix(LIBERA, "#chan", BRIDGED, h.line("alice", "alice", "m9", "from irc")));
         h.clock.advance(Duration.ofMinutes(5));
@@ -205,7 +206,7 @@ class ByobCoordinatorTest {
         ObjectNode held = h.message("held");
         assertFalse(h.coordinator.relayToRemote(ALICE, LIBERA, BRIDGED, held));
         h.coordinator.relayToMatrix(LIBERA, "#chan", BRIDGED, h.line("alice", "alice", "x1", "held")
-                .withTag(ByobCoordinator.ORIGIN_TAG, held.get("event_id").asText()));
+                .withTag(RelayMarks.ORIGIN_TAG, held.get("event_id").asText()));
 
         h.clock.advance(Duration.ofSeconds(100));
         h.coordinator.tick();
@@ -221,9 +222,9 @@ class ByobCoordinatorTest {
         assertFalse(h.coordinator.relayToRemote(ALICE, LIBERA, BRIDGED, held));
         // Mallory copies the tag onto a line of her own, logged in or not: that is no relay of alice's message.
         assertFalse(h.coordinator.relayToMatrix(LIBERA, "#chan", BRIDGED, h.line("mallory", "mallory", "x2", "held")
-                .withTag(ByobCoordinator.ORIGIN_TAG, id)));
+                .withTag(RelayMarks.ORIGIN_TAG, id)));
         assertFalse(h.coordinator.relayToMatrix(LIBERA, "#chan", BRIDGED,
-                IrcMessage.parse(":mallory!u@host PRIVMSG #chan :held").withTag(ByobCoordinator.ORIGIN_TAG, id)));
+                IrcMessage.parse(":mallory!u@host PRIVMSG #chan :held").withTag(RelayMarks.ORIGIN_TAG, id)));
 
         h.clock.advance(Duration.ofSeconds(100));
         h.coordinator.tick();

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.byob.hosting.HostingBridge;
 import dev.byob.hosting.bridge.IrcNicks;
-import dev.byob.hosting.byob.ByobCoordinator;
 import dev.byob.hosting.config.BridgeConfig;
 import dev.byob.it.fixtures.IrcMessage;
 import dev.byob.it.fixtures.IrcUserClient;
@@ -24,6 +23,7 @@ import dev.byob.protocol.id.RemoteAccount;
 import dev.byob.protocol.id.UserId;
 import dev.byob.protocol.message.Lease;
 import dev.byob.protocol.message.ProofMethods;
+import dev.byob.protocol.message.RelayMarks;
 import dev.byob.protocol.trust.TrustKey;
 import dev.byob.protocol.visiting.VisitingConfig;
 import dev.byob.protocol.visiting.VisitingInput;
@@ -161,7 +161,7 @@ class HostingBridgeLeaseIT {
             // The visiting bridge relays its backlog except what was filled in: here nothing.
             for (Map.Entry<String, String> held : backlog.entrySet()) {
                 if (!filled.contains(held.getKey())) {
-                    aliceIrc.privmsg(channel, held.getValue(), Map.of(ByobCoordinator.ORIGIN_TAG, held.getKey()));
+                    aliceIrc.privmsg(channel, held.getValue(), Map.of(RelayMarks.ORIGIN_TAG, held.getKey()));
                 }
             }
 
@@ -172,7 +172,7 @@ class HostingBridgeLeaseIT {
             String live = "live " + Names.unique("m");
             String liveId = aliceClient.sendText(room, live);
             assertTrue(vb.leaseLive(), "the visiting bridge holds a live lease");
-            aliceIrc.privmsg(channel, live, Map.of(ByobCoordinator.ORIGIN_TAG, liveId));
+            aliceIrc.privmsg(channel, live, Map.of(RelayMarks.ORIGIN_TAG, liveId));
             assertEquals(aliceIrc.nick(), bob.awaitPrivmsg(channel, live, WAIT).nick());
             // Had the bridge missed that relay, it would fill the message in once it had waited a whole lease
             // (§12.7): wait past that, so the exactly-once check below would see the second copy.

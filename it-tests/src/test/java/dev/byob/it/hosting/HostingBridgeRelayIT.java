@@ -19,6 +19,7 @@ import dev.byob.it.harness.IrcNetwork;
 import dev.byob.it.harness.MatrixAccount;
 import dev.byob.it.harness.Names;
 import dev.byob.it.harness.RealServers;
+import dev.byob.protocol.message.RelayMarks;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,9 +70,10 @@ class HostingBridgeRelayIT {
             assertBridgeState(aliceClient, room, bot, channel);
 
             String fromAlice = "hello bob " + Names.unique("m");
-            aliceClient.sendText(room, fromAlice);
+            String fromAliceId = aliceClient.sendText(room, fromAlice);
             IrcMessage atBob = bob.awaitPrivmsg(channel, fromAlice, WAIT);
             assertEquals(aliceNick, atBob.nick());
+            assertEquals(fromAliceId, atBob.tag(RelayMarks.ORIGIN_TAG), "the relay names the event it carries");
 
             String aliceWaves = "waves " + Names.unique("e");
             aliceClient.sendEvent(room, "m.room.message", Map.of("msgtype", "m.emote", "body", aliceWaves));
@@ -82,6 +84,12 @@ class HostingBridgeRelayIT {
             bob.privmsg(channel, fromBob);
             RoomEvent atAlice = aliceClient.awaitMessage(room, fromBob, WAIT);
             assertEquals(ghost, atAlice.sender());
+            String bobsMsgid = bob.received().stream()
+                    .filter(m -> m.is("PRIVMSG") && bobNick.equalsIgnoreCase(m.nick()) && fromBob.equals(m.param(1)))
+                    .findFirst().orElseThrow().msgid();
+            JsonNode source = atAlice.content().path(RelayMarks.SOURCE_FIELD);
+            assertEquals(bobsMsgid, source.path("msgid").asText(), "the relay names the line it carries: " + source);
+            assertEquals("test", source.path("network").path("id").asText());
             assertEquals("m.text", atAlice.content().path("msgtype").asText());
             JsonNode ghostMember = aliceClient.api().call("GET", aliceClient.api()
                     .url("_matrix/client/v3/rooms", room, "state", "m.room.member", ghost).build(), null, null);
