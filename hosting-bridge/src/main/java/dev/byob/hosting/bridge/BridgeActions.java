@@ -7,8 +7,9 @@ import dev.byob.protocol.id.UserId;
 
 /**
  * What the byob side asks of the bridge core, from the core thread: relay a message it held back (a
- * fill-in, or what an ended trust left pending), and bring a user's presence on both sides in line with
- * {@link RelayGate} after trust changed (stepping aside or back in).
+ * fill-in, or what an ended trust left pending), bring a user's presence on both sides in line with
+ * {@link RelayGate} after trust changed (stepping aside or back in), and bridge or unbridge a room when a
+ * room admin asks the bot in a DM.
  */
 public interface BridgeActions {
 
@@ -29,4 +30,13 @@ public interface BridgeActions {
      * puppet quits then).
      */
     void refreshPresence(UserId user, Network network, String remoteAccount);
+
+    /**
+     * A user's {@code bridge <room> <network> <channel>}: bridges the room (id or alias) to the channel if the
+     * user may change the room's state and the bot may mark it bridged; the answer says what happened or why not.
+     */
+    String bridgeRoom(UserId sender, String room, String network, String channel);
+
+    /** A user's {@code unbridge <room>}: ends a bridge made by command, under the same rule; the answer says how it went. */
+    String unbridgeRoom(UserId sender, String room);
 }

@@ -13,6 +13,7 @@ import dev.byob.hosting.metrics.MetricsRegistry;
 import dev.byob.kit.irc.IrcConnection;
 import dev.byob.kit.matrix.MatrixClient;
 import dev.byob.kit.matrix.MatrixException;
+import dev.byob.kit.matrix.PowerLevels;
 import dev.byob.hosting.store.SqlBridgedRooms;
 import dev.byob.hosting.store.SqlTransactionSink;
 import dev.byob.hosting.store.SqlTransactionSink.PendingEvent;
@@ -175,6 +176,8 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
     private final Map<RoomId, Set<UserId>> joinedMembers = new HashMap<>();
     private final Map<UserId, Set<RoomId>> ghostRooms = new HashMap<>();
     private final Set<UserId> ghostsMade = new HashSet<>();
+    /** Rooms someone invited the bot to: it stays there when a bridge command for one is refused. */
+    private final Set<RoomId> invitedTo = new HashSet<>();
     private final Map<String, RecentLine> recentLines = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, RecentLine> eldest) {
@@ -318,6 +321,7 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
     // ---------------------------------------------------------------------------------------------
     // Rooms
 
+    /** Bridges the configured rooms, then those room admins bridged by command in earlier runs. */
     private void setUpRooms() {
         for (RoomConfig room : config.rooms()) {
             NetworkState network = networks.get(room.network());
@@ -329,14 +333,40 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
                         e.getMessage());
                 continue;
             }
-            String channel = FOLD.fold(room.channel());
-            rooms.put(new SqlBridgedRooms.BridgedRoom(id, network.network, channel, bot));
-            Bridged b = new Bridged(id, network, room.channel());
-            network.channels.put(channel, b);
-            bridged.put(id, b);
-            members(id, true);
-            markBridged(b);
+            rooms.put(new SqlBridgedRooms.BridgedRoom(id, network.network, FOLD.fold(room.channel()), bot));
+            bridge(id, network, room.channel());
         }
+        for (SqlBridgedRooms.BridgedRoom stored : rooms.all()) {
+            if (stored.createdBy().equals(bot) || bridged.containsKey(stored.room())) {
+                continue; // the configuration's, kept only while it names them
+            }
+            NetworkState network = networks.get(stored.network().id());
+            if (network == null || !network.network.equals(stored.network())
+                    || network.channels.containsKey(stored.channel())) {
+                LOG.warn("not bridging {} to {} on {} as {} asked: that network is no longer configured, or the "
+                        + "channel is bridged by the configuration", stored.room(), stored.channel(),
+                        stored.network(), stored.createdBy());
+                continue;
+            }
+            try {
+                matrix.join(stored.room());
+            } catch (MatrixException e) {
+                LOG.error("cannot join {} (bridged to {} on {} by {}): {}", stored.room(), stored.channel(),
+                        network.config.id(), stored.createdBy(), e.getMessage());
+                continue;
+            }
+            bridge(stored.room(), network, stored.channel());
+        }
+    }
+
+    /** Starts bridging {@code room} to {@code channel}: the core's maps, its members, its MSC2346 state. */
+    private Bridged bridge(RoomId room, NetworkState network, String channel) {
+        Bridged b = new Bridged(room, network, channel);
+        network.channels.put(FOLD.fold(channel), b);
+        bridged.put(room, b);
+        members(room, true);
+        markBridged(b);
+        return b;
     }
 
     /** Sends the MSC2346 state events the room lacks (or that name another bot or channel). */
@@ -447,8 +477,9 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
             }
             puppetOut(bridged.get(left.room()), left.user());
         } else if (decision instanceof MatrixEvents.BotInvited invited) {
-            LOG.debug("invited to {} by {}; rooms are bridged by the configuration, DMs are byob's",
-                    invited.room(), invited.inviter());
+            invitedTo.add(invited.room());
+            LOG.debug("invited to {} by {}; a room is bridged by the configuration or by a room admin's "
+                    + "'bridge' command in a DM with the bot", invited.room(), invited.inviter());
         }
     }
 
@@ -1059,6 +1090,156 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
                     ghostOut(ghostOf(state, member), b.room);
                 }
             }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Rooms bridged by a room admin's command (called on the core thread)
+
+    @Override
+    public String bridgeRoom(UserId sender, String roomText, String networkText, String channel) {
+        String networkId = networkText.regionMatches(true, 0, "irc/", 0, 4) ? networkText.substring(4) : networkText;
+        NetworkState network = networks.get(networkId);
+        if (network == null) {
+            return "There is no network '" + networkText + "' here; this bridge serves "
+                    + String.join(", ", networks.keySet()) + ".";
+        }
+        if (!RoomConfig.isChannelName(channel)) {
+            return "'" + channel + "' is not an IRC channel name (" + RoomConfig.CHANNEL_RULE + ").";
+        }
+        RoomId room;
+        try {
+            room = roomId(roomText);
+        } catch (IllegalArgumentException e) {
+            return "'" + roomText + "' is not a room id (!id:server) or a room alias (#alias:server).";
+        } catch (MatrixException e) {
+            return "I cannot find " + roomText + ": " + e.getMessage();
+        }
+        Bridged existing = bridged.get(room);
+        if (existing != null) {
+            return roomText + " is bridged to " + existing.channel + " on " + existing.network.config.id()
+                    + " already.";
+        }
+        Bridged taken = network.channels.get(FOLD.fold(channel));
+        if (taken != null) {
+            return channel + " on " + networkId + " is bridged to " + taken.room + " already.";
+        }
+        boolean welcome = invitedTo.contains(room) || joinedMembers.getOrDefault(room, Set.of()).contains(bot);
+        try {
+            matrix.join(room);
+        } catch (MatrixException e) {
+            return "I cannot join " + roomText + " (" + e.getMessage() + "). Invite " + bot + " to it, then ask again.";
+        }
+        Optional<Refusal> refusal = refusal(sender, room, roomText, "bridge");
+        if (refusal.isPresent()) {
+            if (!welcome && !refusal.get().awaitsTheBotsLevel()) {
+                leaveQuietly(room); // joined a public room only to look
+            }
+            return refusal.get().reason();
+        }
+        rooms.put(new SqlBridgedRooms.BridgedRoom(room, network.network, FOLD.fold(channel), sender));
+        bridge(room, network, channel);
+        if (network.bot != null && network.bot.isRegistered()) {
+            network.bot.send(IrcMessage.of("JOIN", channel));
+        }
+        LOG.info("{} bridged {} to {} on {}", sender, room, channel, networkId);
+        return "Bridged " + roomText + " to " + channel + " on " + networkId + ".";
+    }
+
+    @Override
+    public String unbridgeRoom(UserId sender, String roomText) {
+        RoomId room;
+        try {
+            room = roomId(roomText);
+        } catch (IllegalArgumentException e) {
+            return "'" + roomText + "' is not a room id (!id:server) or a room alias (#alias:server).";
+        } catch (MatrixException e) {
+            return "I cannot find " + roomText + ": " + e.getMessage();
+        }
+        Bridged b = bridged.get(room);
+        if (b == null) {
+            return roomText + " is not bridged.";
+        }
+        boolean byConfig = rooms.all().stream().anyMatch(r -> r.room().equals(room) && r.createdBy().equals(bot));
+        if (byConfig) {
+            return roomText + " is bridged by this bridge's configuration; its operator can unbridge it there.";
+        }
+        Optional<Refusal> refusal = refusal(sender, room, roomText, "unbridge");
+        if (refusal.isPresent()) {
+            return refusal.get().reason();
+        }
+        rooms.remove(room);
+        unbridge(b);
+        LOG.info("{} unbridged {} from {} on {}", sender, room, b.channel, b.network.config.id());
+        return "Unbridged " + roomText + " from " + b.channel + " on " + b.network.config.id() + ".";
+    }
+
+    /**
+     * Why {@code sender} may not change {@code room}'s bridge, if not: they must be in it and allowed to send its
+     * MSC2346 state events, and so must the bot.
+     */
+    private Optional<Refusal> refusal(UserId sender, RoomId room, String roomText, String verb) {
+        PowerLevels levels;
+        try {
+            levels = PowerLevels.of(matrix.getRoomState(room));
+        } catch (MatrixException e) {
+            return Optional.of(new Refusal("I cannot read " + roomText + "'s power levels: " + e.getMessage(), false));
+        }
+        long need = BridgeState.EVENT_TYPES.stream().mapToLong(levels::toSendState).max().orElse(0);
+        if (!members(room, true).contains(sender) || levels.of(sender) < need) {
+            return Optional.of(new Refusal("Only a member of " + roomText + " who may change its settings may " + verb
+                    + " it: that takes power level " + need + ", and you have " + levels.of(sender) + ".", false));
+        }
+        if (levels.of(bot) < need) {
+            return Optional.of(new Refusal("I need power level " + need + " in " + roomText + " to mark it as "
+                    + "bridged, and I have " + levels.of(bot) + ". Raise mine, then ask again.", true));
+        }
+        return Optional.empty();
+    }
+
+    /** Why a bridge command is refused; {@code awaitsTheBotsLevel} when only the bot's power level is missing. */
+    private record Refusal(String reason, boolean awaitsTheBotsLevel) {
+    }
+
+    /** Stops bridging {@code b}: its people leave on both sides, and its MSC2346 state says so. */
+    private void unbridge(Bridged b) {
+        String channel = FOLD.fold(b.channel);
+        bridged.remove(b.room);
+        b.network.channels.remove(channel);
+        b.network.members.remove(channel);
+        matrixMembers.remove(b.room);
+        for (Puppet puppet : List.copyOf(b.network.puppets.values())) {
+            if (puppet.channels.contains(channel)) {
+                puppetOut(b, puppet.user);
+            }
+        }
+        for (Map.Entry<UserId, Set<RoomId>> entry : List.copyOf(ghostRooms.entrySet())) {
+            if (entry.getValue().contains(b.room)) {
+                ghostOut(entry.getKey(), b.room);
+            }
+        }
+        if (b.network.bot != null && b.network.bot.isRegistered()) {
+            b.network.bot.send(IrcMessage.of("PART", b.channel, "unbridged"));
+        }
+        String key = BridgeState.stateKey(config.appservice().id(), b.network.network, b.channel);
+        for (String type : BridgeState.EVENT_TYPES) {
+            try {
+                matrix.sendStateEvent(b.room, type, key, Map.of()); // empty content: bridged no more
+            } catch (MatrixException e) {
+                LOG.warn("cannot clear {} in {}: {}", type, b.room, e.getMessage());
+            }
+        }
+    }
+
+    private RoomId roomId(String text) {
+        return text.startsWith("#") ? matrix.resolveAlias(text) : RoomId.parse(text);
+    }
+
+    private void leaveQuietly(RoomId room) {
+        try {
+            matrix.leave(room);
+        } catch (MatrixException e) {
+            LOG.debug("leaving {}: {}", room, e.getMessage());
         }
     }
 

@@ -460,7 +460,10 @@ public final class ByobCoordinator implements ByobHooks {
             "  help — this list",
             "  status — which visiting bridge bridges you, since when, how it proved it, and its lease",
             "  revoke — end every link: this bridge relays for you again",
-            "  revoke <protocol>/<network> — end the link on one network, e.g. revoke irc/libera");
+            "  revoke <protocol>/<network> — end the link on one network, e.g. revoke irc/libera",
+            "  bridge <room> <network> <#channel> — bridge a room you administer to a channel (invite me first),",
+            "      e.g. bridge #ours:example.org libera #ours",
+            "  unbridge <room> — end a bridge made this way");
     private static final String ADMIN_HELP = String.join("\n",
             "Admin commands:",
             "  trust list — every trust record in force",
@@ -499,6 +502,23 @@ public final class ByobCoordinator implements ByobHooks {
                     }
                 }
                 apply(engine.handle(new HostingInput.UserRevoke(sender, network), clock.instant()), null);
+            }
+            case "bridge" -> {
+                commands.labels("bridge").inc();
+                if (words.length != 4) {
+                    transport.reply(room, "Usage: bridge <room id or alias> <network> <#channel>, e.g. "
+                            + "bridge #ours:example.org libera #ours");
+                    return;
+                }
+                transport.reply(room, actions.bridgeRoom(sender, words[1], words[2], words[3]));
+            }
+            case "unbridge" -> {
+                commands.labels("unbridge").inc();
+                if (words.length != 2) {
+                    transport.reply(room, "Usage: unbridge <room id or alias>");
+                    return;
+                }
+                transport.reply(room, actions.unbridgeRoom(sender, words[1]));
             }
             case "trust" -> {
                 if (!admin) {

@@ -55,7 +55,6 @@ final class ConfigLoader {
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]_-]{1,255}");
     private static final Pattern NICK = Pattern.compile("[A-Za-z\\[\\]\\\\`_^{|}][A-Za-z0-9\\[\\]\\\\`_^{|}-]{0,29}");
     private static final Pattern ROOM = Pattern.compile("[!#][^:\\s]+:[A-Za-z0-9.:\\[\\]-]+");
-    private static final Pattern CHANNEL = Pattern.compile("[#&][^\\x00-\\x20,\\x07]{1,49}");
     private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]{16,}");
 
     private final Path file;
@@ -436,8 +435,8 @@ final class ConfigLoader {
                 r.problem("network", "no IRC network has id '" + network + "'");
             }
             String channel = r.requiredString("channel");
-            if (channel != null && !CHANNEL.matcher(channel).matches()) {
-                r.problem("channel", "not an IRC channel name (starts with # or &, no spaces, commas or control characters)");
+            if (channel != null && !RoomConfig.isChannelName(channel)) {
+                r.problem("channel", "not an IRC channel name (" + RoomConfig.CHANNEL_RULE + ")");
                 channel = null;
             } else if (channel != null && network != null
                     && !seenChannels.add(network + " " + channel.toLowerCase(Locale.ROOT))) {

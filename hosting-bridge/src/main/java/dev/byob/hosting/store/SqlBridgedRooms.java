@@ -70,4 +70,14 @@ public final class SqlBridgedRooms {
             return rooms;
         });
     }
+
+    /** Forgets {@code room}'s bridge; whether there was one. */
+    public boolean remove(RoomId room) {
+        return database.transaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM bridged_room WHERE room_id = ?")) {
+                s.setString(1, room.value());
+                return s.executeUpdate() > 0;
+            }
+        });
+    }
 }

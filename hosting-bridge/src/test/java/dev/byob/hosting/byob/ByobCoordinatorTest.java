@@ -325,6 +325,22 @@ class ByobCoordinatorTest {
     }
 
     @Test
+    void bridgeCommands_goToTheCoreWithTheSender_andWrongArityGetsUsage() {
+        org.mockito.Mockito.when(h.actions.bridgeRoom(ALICE, "#ours:hs", "libera", "#ours")).thenReturn("Bridged.");
+        org.mockito.Mockito.when(h.actions.unbridgeRoom(ALICE, "#ours:hs")).thenReturn("Unbridged.");
+
+        h.say(ALICE, ALICE_DM, "!bridge #ours:hs libera #ours");
+        h.say(ALICE, ALICE_DM, "bridge #ours:hs libera");
+        h.say(ALICE, ALICE_DM, "unbridge #ours:hs");
+        h.say(ALICE, ALICE_DM, "help");
+
+        assertEquals("Bridged.", h.transport.replies.get(0));
+        assertTrue(h.transport.replies.get(1).startsWith("Usage: bridge <room id or alias> <network> <#channel>"));
+        assertEquals("Unbridged.", h.transport.replies.get(2));
+        assertTrue(h.transport.replies.get(3).contains("bridge <room> <network> <#channel>"));
+    }
+
+    @Test
     void statusAndHelp_answerInTheDm() {
         h.say(ALICE, ALICE_DM, "help");
         assertTrue(h.transport.replies.get(0).contains("revoke <protocol>/<network>"));

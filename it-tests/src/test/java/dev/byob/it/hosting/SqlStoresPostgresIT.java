@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.byob.hosting.store.Database;
+import dev.byob.hosting.store.BridgedRoomsContract;
 import dev.byob.hosting.store.DatabaseContract;
 import dev.byob.hosting.store.Dialect;
 import dev.byob.hosting.store.FillInLogContract;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The hosting bridge's stores on a real PostgreSQL: the same contract tests as on SQLite
  * ({@link TrustStoreContract}, {@link FillInLogContract}, {@link ProcessedTransactionsContract},
+ * {@link BridgedRoomsContract},
  * {@link TransactionSinkContract},
  * {@link DatabaseContract}), each test in a schema of its own.
  */
@@ -79,6 +81,14 @@ class SqlStoresPostgresIT {
 
     @Nested
     class ProcessedTransactions extends ProcessedTransactionsContract {
+        @Override
+        protected TestDatabases databases() {
+            return databases;
+        }
+    }
+
+    @Nested
+    class BridgedRooms extends BridgedRoomsContract {
         @Override
         protected TestDatabases databases() {
             return databases;
