@@ -110,6 +110,7 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
         final Map<UserId, Puppet> puppets = new HashMap<>();
         final Map<String, Set<String>> members = new HashMap<>(); // folded channel -> nicks (as seen)
         final Map<String, String> accounts = new HashMap<>(); // folded nick -> account
+        final WhoisLookups whois = new WhoisLookups(FOLD);
 
         NetworkState(IrcNetworkConfig config) {
             this.config = config;
@@ -804,6 +805,10 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
         if (nickOpt.isEmpty() || line.source().map(IrcMessage.Source::isServer).orElse(true)) {
             if (line.is("353")) {
                 names(network, line);
+            } else if ((line.is("330") || line.is("318")) && byob != null) {
+                for (IrcMessage proof : network.whois.onReply(line)) {
+                    byob.onBotPrivateMessage(network.network, proof);
+                }
             } else if (line.is("005") && byob != null) {
                 for (String token : line.params()) {
                     if (token.regionMatches(true, 0, "CASEMAPPING=", 0, 12)) {
@@ -821,7 +826,7 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
                 if (!own && byob != null && line.is("PRIVMSG") && network.bot != null
                         && line.param(0).map(t -> network.bot.session().map(s -> s.isMe(t)).orElse(false))
                                 .orElse(false)) {
-                    byob.onBotPrivateMessage(network.network, line);
+                    toByobFromIrc(network, line);
                     return;
                 }
                 Bridged b = line.param(0).map(c -> network.channels.get(FOLD.fold(c))).orElse(null);
@@ -895,6 +900,26 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
             });
             default -> {
             }
+        }
+    }
+
+    /**
+     * A private message to the bot, for byob: as it is where the server tags accounts, else after a
+     * {@code WHOIS} of its sender says which account they are logged in to ({@link WhoisLookups}).
+     */
+    private void toByobFromIrc(NetworkState network, IrcMessage line) {
+        boolean tagged = network.bot.session().map(s -> s.capabilities().contains("account-tag")).orElse(false);
+        if (tagged) {
+            byob.onBotPrivateMessage(network.network, line);
+            return;
+        }
+        WhoisLookups.Step step = network.whois.ask(line);
+        if (step instanceof WhoisLookups.Step.Send send) {
+            network.bot.send(send.whois());
+        } else if (step instanceof WhoisLookups.Step.AsIs asIs) {
+            LOG.warn("too many WHOIS lookups waiting on {}; a line from {} goes on without an account",
+                    network.config.id(), line.nick().orElse("?"));
+            byob.onBotPrivateMessage(network.network, asIs.line());
         }
     }
 
