@@ -10,6 +10,7 @@ import dev.byob.hosting.byob.MatrixByobTransport;
 import dev.byob.hosting.config.BridgeConfig;
 import dev.byob.hosting.config.DatabaseConfig;
 import dev.byob.kit.matrix.MatrixClient;
+import dev.byob.kit.matrix.OpenIdUserInfo;
 import dev.byob.hosting.metrics.MetricsRegistry;
 import dev.byob.hosting.store.Database;
 import dev.byob.hosting.store.SqlBridgedRooms;
@@ -144,7 +145,8 @@ public final class HostingBridge implements AutoCloseable {
             });
             UserId botId = UserId.parse(config.botUserId());
             MatrixByobTransport transport = new MatrixByobTransport(matrix, botId, new SqlCanonicalDms(database),
-                    byobWorker, MatrixByobTransport.sameServerOnly(botId.serverName(), config.homeserver().url()));
+                    byobWorker, OpenIdUserInfo.withDns(MatrixClient.sharedHttpClient(), botId.serverName(),
+                    config.homeserver().url()));
             byob = ByobCoordinator.create(config, new SqlTrustStore(database), new SqlFillInLog(database),
                     new SqlHostingJournal(database), core, transport, core, core.executor(), Clock.systemUTC(),
                     metrics);

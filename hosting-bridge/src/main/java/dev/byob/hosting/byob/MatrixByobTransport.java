@@ -6,22 +6,17 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.byob.kit.matrix.CreateRoomOptions;
 import dev.byob.kit.matrix.MatrixClient;
+import dev.byob.kit.matrix.OpenIdUserInfo;
 import dev.byob.kit.matrix.RoomPreset;
 import dev.byob.hosting.store.SqlCanonicalDms;
 import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.id.UserId;
 import java.io.IOException;
-import java.net.URI;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.function.Function;
-import okhttp3.HttpUrl;
-import okhttp3.OkHttpClient;
-import okhttp3.Request;
-import okhttp3.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,13 +30,9 @@ import org.slf4j.LoggerFactory;
  * {@code m.direct}. A direct invite from a peer is joined, and the newest such room becomes the DM with that
  * peer; when the peer leaves it, it is forgotten.
  *
- * <p>OpenID: the token is exchanged at {@code /_matrix/federation/v1/openid/userinfo} of the base URL that
- * {@code openIdBase} gives for the token's server name; {@link #sameServerOnly} knows only the bridge's own
- * homeserver (its client-server URL, where Synapse also serves this endpoint with the {@code openid} listener
- * resource). Other servers would need the Server-Server API's server name resolution (well-known, SRV, port
- * 8448) and a guard against request forgery to internal addresses; until then their tokens are not checked
- * (the exchange fails with {@code matrix_proof_failed}), so {@code openid} is only of use for users of the
- * bridge's own homeserver.
+ * <p>OpenID: the token is checked at {@code /_matrix/federation/v1/openid/userinfo} of the server that issued it,
+ * through {@link OpenIdUserInfo}: the bridge's own homeserver at its configured URL, others as the Server-Server
+ * API resolves their names, at public addresses only.
  */
 public final class MatrixByobTransport implements ByobTransport {
     private static final Logger LOG = LoggerFactory.getLogger(MatrixByobTransport.class);
@@ -51,27 +42,19 @@ public final class MatrixByobTransport implements ByobTransport {
     private final UserId botId;
     private final SqlCanonicalDms dms;
     private final Executor worker;
-    private final Function<String, Optional<URI>> openIdBase;
-    private final OkHttpClient http;
+    private final OpenIdUserInfo openId;
 
     /**
      * A transport acting as {@code botId} through {@code client} (the appservice's client), keeping DMs in
-     * {@code dms}, working on {@code worker}, checking OpenID tokens at the base URL {@code openIdBase} gives
-     * for a server name (empty: not checked).
+     * {@code dms}, working on {@code worker}, checking OpenID tokens with {@code openId}.
      */
     public MatrixByobTransport(MatrixClient client, UserId botId, SqlCanonicalDms dms, Executor worker,
-                               Function<String, Optional<URI>> openIdBase) {
+                               OpenIdUserInfo openId) {
         this.botId = Objects.requireNonNull(botId, "botId");
         this.bot = Objects.requireNonNull(client, "client").as(botId);
         this.dms = Objects.requireNonNull(dms, "dms");
         this.worker = Objects.requireNonNull(worker, "worker");
-        this.openIdBase = Objects.requireNonNull(openIdBase, "openIdBase");
-        this.http = MatrixClient.sharedHttpClient();
-    }
-
-    /** OpenID tokens of {@code serverName} are checked at {@code homeserver}; others are not checked. */
-    public static Function<String, Optional<URI>> sameServerOnly(String serverName, URI homeserver) {
-        return name -> name.equals(serverName) ? Optional.of(homeserver) : Optional.empty();
+        this.openId = Objects.requireNonNull(openId, "openId");
     }
 
     @Override
@@ -118,35 +101,12 @@ public final class MatrixByobTransport implements ByobTransport {
         CompletableFuture<Optional<UserId>> result = new CompletableFuture<>();
         worker.execute(() -> {
             try {
-                result.complete(userInfo(matrixServerName, accessToken));
+                result.complete(openId.lookup(matrixServerName, accessToken));
             } catch (IOException | RuntimeException e) {
                 result.completeExceptionally(e);
             }
         });
         return result;
-    }
-
-    private Optional<UserId> userInfo(String serverName, String accessToken) throws IOException {
-        URI base = openIdBase.apply(serverName).orElseThrow(() -> new IOException(
-                "OpenID tokens of " + serverName + " cannot be checked here (only this bridge's homeserver's)"));
-        HttpUrl url = HttpUrl.get(base.toString()).newBuilder()
-                .addPathSegments("_matrix/federation/v1/openid/userinfo")
-                .addQueryParameter("access_token", accessToken)
-                .build();
-        try (Response response = http.newCall(new Request.Builder().url(url).build()).execute()) {
-            if (response.code() == 401 || response.code() == 403) {
-                return Optional.empty();
-            }
-            if (response.code() != 200) {
-                throw new IOException("openid/userinfo at " + serverName + " answered " + response.code());
-            }
-            JsonNode body = JSON.readTree(response.body().string());
-            JsonNode sub = body.get("sub");
-            if (sub == null || !sub.isTextual()) {
-                throw new IOException("openid/userinfo at " + serverName + " answered without 'sub'");
-            }
-            return Optional.of(UserId.parse(sub.textValue()));
-        }
     }
 
     /** The DM with {@code peer}: the known one, or a new one. Runs on the worker. */
