@@ -9,9 +9,13 @@ import dev.byob.kit.matrix.MatrixClient;
 import dev.byob.kit.matrix.OpenIdUserInfo;
 import dev.byob.kit.matrix.RoomPreset;
 import dev.byob.hosting.store.SqlCanonicalDms;
+import dev.byob.protocol.discovery.CanonicalDm;
+import dev.byob.protocol.hosting.RateLimiter;
 import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.id.UserId;
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -37,12 +41,17 @@ import org.slf4j.LoggerFactory;
 public final class MatrixByobTransport implements ByobTransport {
     private static final Logger LOG = LoggerFactory.getLogger(MatrixByobTransport.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How many direct invites of one inviter the bot joins in an hour (spec §3.1, §14). */
+    static final int DIRECT_INVITES_PER_HOUR = 10;
 
     private final MatrixClient bot;
     private final UserId botId;
     private final SqlCanonicalDms dms;
     private final Executor worker;
     private final OpenIdUserInfo openId;
+    private final Clock clock;
+    private final RateLimiter<UserId> directInvites = new RateLimiter<>(DIRECT_INVITES_PER_HOUR, Duration.ofHours(1));
+    private int invitesSincePrune;
 
     /**
      * A transport acting as {@code botId} through {@code client} (the appservice's client), keeping DMs in
@@ -55,6 +64,7 @@ public final class MatrixByobTransport implements ByobTransport {
         this.dms = Objects.requireNonNull(dms, "dms");
         this.worker = Objects.requireNonNull(worker, "worker");
         this.openId = Objects.requireNonNull(openId, "openId");
+        this.clock = Clock.systemUTC();
     }
 
     @Override
@@ -76,15 +86,68 @@ public final class MatrixByobTransport implements ByobTransport {
     @Override
     public void joinDirect(RoomId room, UserId inviter) {
         run("join the DM " + room + " from " + inviter, () -> {
+            if (!directInvites.tryAcquire(inviter, clock.instant())) {
+                LOG.warn("not joining {}: more than {} direct invites from {} in an hour", room,
+                        DIRECT_INVITES_PER_HOUR, inviter);
+                bot.leave(room); // declines the invite
+                return;
+            }
+            if (++invitesSincePrune >= 1000) {
+                invitesSincePrune = 0;
+                directInvites.prune(clock.instant());
+            }
             bot.join(room);
-            dms.put(botId, inviter, room);
-            addToDirect(inviter, room);
+            canonical(inviter, room);
         });
     }
 
     @Override
     public void directRoomSeen(RoomId room, UserId peer) {
-        run("remember the DM " + room + " with " + peer, () -> dms.putIfAbsent(botId, peer, room));
+        run("remember the DM " + room + " with " + peer, () -> canonical(peer, room));
+    }
+
+    /**
+     * Records {@code room} as the DM with {@code peer}, or, if another one is known, keeps the one §3.2 chooses
+     * and leaves the other with a notice naming the kept one. Runs on the worker.
+     */
+    private void canonical(UserId peer, RoomId room) {
+        Optional<RoomId> known = dms.find(botId, peer);
+        if (known.isEmpty() || known.get().equals(room)) {
+            if (known.isEmpty()) {
+                dms.put(botId, peer, room);
+                updateDirect(peer, room, null);
+            }
+            return;
+        }
+        CanonicalDm.Candidate keep = CanonicalDm.keep(candidate(known.get()), candidate(room));
+        RoomId drop = keep.room().equals(room) ? known.get() : room;
+        dms.put(botId, peer, keep.room());
+        updateDirect(peer, keep.room(), drop);
+        LOG.info("two DMs with {}: keeping {}, leaving {}", peer, keep.room(), drop);
+        try {
+            bot.sendMessageEvent(drop, "m.room.message", notice("byob: duplicate DM, continuing in " + keep.room()));
+        } catch (RuntimeException e) {
+            LOG.debug("could not say so in {}: {}", drop, e.toString());
+        }
+        try {
+            bot.leave(drop);
+        } catch (RuntimeException e) {
+            LOG.warn("could not leave the duplicate DM {}: {}", drop, e.toString());
+        }
+    }
+
+    /** {@code room} with its create event's timestamp; one whose state cannot be read sorts last. */
+    private CanonicalDm.Candidate candidate(RoomId room) {
+        try {
+            for (JsonNode event : bot.getRoomState(room)) {
+                if ("m.room.create".equals(event.path("type").asText()) && event.path("origin_server_ts").canConvertToLong()) {
+                    return new CanonicalDm.Candidate(room, event.path("origin_server_ts").asLong());
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("cannot read the state of {}: {}", room, e.toString());
+        }
+        return new CanonicalDm.Candidate(room, Long.MAX_VALUE);
     }
 
     @Override
@@ -118,27 +181,33 @@ public final class MatrixByobTransport implements ByobTransport {
         RoomId room = bot.createRoom(CreateRoomOptions.builder().direct(true).preset(RoomPreset.TRUSTED_PRIVATE_CHAT)
                 .invite(peer).build());
         dms.put(botId, peer, room);
-        addToDirect(peer, room);
+        updateDirect(peer, room, null);
         LOG.info("Created the DM {} with {}", room, peer);
         return room;
     }
 
-    /** Adds {@code room} to the bot's {@code m.direct} under {@code peer}; a failure here only costs clients' display. */
-    private void addToDirect(UserId peer, RoomId room) {
+    /**
+     * Adds {@code add} to the bot's {@code m.direct} under {@code peer} and takes {@code remove} (if not null) out;
+     * a failure here only costs clients' display.
+     */
+    private void updateDirect(UserId peer, RoomId add, RoomId remove) {
         try {
             ObjectNode direct = bot.getAccountData(botId, "m.direct").filter(JsonNode::isObject)
                     .map(n -> ((ObjectNode) n).deepCopy()).orElseGet(JSON::createObjectNode);
             JsonNode rooms = direct.get(peer.value());
-            ArrayNode list = rooms != null && rooms.isArray() ? (ArrayNode) rooms : direct.putArray(peer.value());
-            for (JsonNode r : list) {
-                if (room.value().equals(r.asText())) {
-                    return;
+            ArrayNode before = rooms != null && rooms.isArray() ? (ArrayNode) rooms : JSON.createArrayNode();
+            ArrayNode after = direct.putArray(peer.value());
+            for (JsonNode r : before) {
+                if (!r.asText().equals(add.value()) && (remove == null || !r.asText().equals(remove.value()))) {
+                    after.add(r);
                 }
             }
-            list.add(room.value());
-            bot.putAccountData(botId, "m.direct", direct);
+            after.add(add.value());
+            if (!after.equals(before)) {
+                bot.putAccountData(botId, "m.direct", direct);
+            }
         } catch (RuntimeException e) {
-            LOG.warn("Could not record {} in m.direct: {}", room, e.toString());
+            LOG.warn("Could not record {} in m.direct: {}", add, e.toString());
         }
     }
 

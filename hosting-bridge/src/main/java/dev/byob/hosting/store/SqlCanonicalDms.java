@@ -53,18 +53,6 @@ public final class SqlCanonicalDms {
         });
     }
 
-    /** Makes {@code room} the DM with {@code peer} unless one is known; returns the DM in force. */
-    public RoomId putIfAbsent(UserId bot, UserId peer, RoomId room) {
-        return database.transaction(c -> {
-            Optional<RoomId> known = find(bot, peer);
-            if (known.isPresent()) {
-                return known.get();
-            }
-            put(bot, peer, room);
-            return room;
-        });
-    }
-
     /** Forgets {@code room} as the DM with {@code peer} (the peer left it); true if it was that DM. */
     public boolean forget(UserId bot, UserId peer, RoomId room) {
         return database.transaction(c -> {

@@ -2,6 +2,7 @@ package dev.byob.hosting.byob;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,9 +23,11 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -113,16 +116,47 @@ class MatrixByobTransportTest {
         assertEquals(Optional.of(RoomId.parse("!dm:hb.example")), dms.find(BOT, VB));
     }
 
+    /**
+     * A homeserver that knows rooms' create timestamps, answers everything else with {@code {}}, and records the
+     * requests as "METHOD path".
+     */
+    private List<String> homeserverWithRooms(Map<String, Long> created) {
+        List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                String path = request.getUrl().encodedPath();
+                seen.add(request.getMethod() + " " + request.getUrl().pathSegments());
+                for (Map.Entry<String, Long> room : created.entrySet()) {
+                    if (request.getUrl().pathSegments().contains(room.getKey())
+                            && path.endsWith("/state")) {
+                        return json("[{\"type\":\"m.room.create\",\"state_key\":\"\",\"origin_server_ts\":"
+                                + room.getValue() + ",\"content\":{}}]");
+                    }
+                }
+                if (path.contains("/send/")) {
+                    return json("{\"event_id\":\"$sent\"}");
+                }
+                if (path.contains("/join/")) {
+                    return json("{\"room_id\":\"" + request.getUrl().pathSegments().get(4) + "\"}");
+                }
+                return json("{}");
+            }
+        });
+        return seen;
+    }
+
+    private static MockResponse json(String body) {
+        return new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json").body(body).build();
+    }
+
     @Test
-    void joinDirect_joinsAndMakesTheRoomTheDmWithTheInviter() throws Exception {
-        dms.put(BOT, VB, RoomId.parse("!old:hb.example"));
-        answer(200, "{\"room_id\":\"!new:home.example\"}");
-        answer(200, "{}");
-        answer(200, "{}");
+    void joinDirect_joinsAndMakesTheRoomTheDmWithTheInviter() {
+        List<String> seen = homeserverWithRooms(Map.of());
 
         transport.joinDirect(RoomId.parse("!new:home.example"), VB);
 
-        assertTrue(take().getTarget().startsWith("/_matrix/client/v3/join/%21new%3Ahome.example"));
+        assertEquals("POST [_matrix, client, v3, join, !new:home.example]", seen.get(0));
         assertEquals(Optional.of(RoomId.parse("!new:home.example")), dms.find(BOT, VB));
         transport.directRoomLeft(RoomId.parse("!other:home.example"), VB);
         assertEquals(Optional.of(RoomId.parse("!new:home.example")), dms.find(BOT, VB), "another room: kept");
@@ -131,10 +165,36 @@ class MatrixByobTransportTest {
     }
 
     @Test
-    void directRoomSeen_doesNotReplaceAKnownDm() {
-        transport.directRoomSeen(RoomId.parse("!a:hb.example"), VB);
-        transport.directRoomSeen(RoomId.parse("!b:hb.example"), VB);
-        assertEquals(Optional.of(RoomId.parse("!a:hb.example")), dms.find(BOT, VB));
+    void aSecondDm_theOlderIsKeptAndTheOtherLeftWithANotice_whicheverCameFirst() {
+        List<String> seen = homeserverWithRooms(Map.of("!old:hb.example", 1000L, "!new:home.example", 2000L));
+        dms.put(BOT, VB, RoomId.parse("!new:home.example"));
+
+        transport.directRoomSeen(RoomId.parse("!old:hb.example"), VB);
+
+        assertEquals(Optional.of(RoomId.parse("!old:hb.example")), dms.find(BOT, VB));
+        assertTrue(seen.stream().anyMatch(r -> r.startsWith("PUT [_matrix, client, v3, rooms, !new:home.example, send, "
+                + "m.room.message")), seen.toString());
+        assertTrue(seen.contains("POST [_matrix, client, v3, rooms, !new:home.example, leave]"), seen.toString());
+        assertFalse(seen.stream().anyMatch(r -> r.contains("!old:hb.example, leave")), seen.toString());
+
+        seen.clear();
+        transport.joinDirect(RoomId.parse("!new:home.example"), VB); // invited into the younger one again
+        assertEquals(Optional.of(RoomId.parse("!old:hb.example")), dms.find(BOT, VB));
+        assertTrue(seen.contains("POST [_matrix, client, v3, rooms, !new:home.example, leave]"), seen.toString());
+    }
+
+    @Test
+    void directInvites_fromOneInviter_areJoinedOnlySoOftenAnHour() {
+        List<String> seen = homeserverWithRooms(Map.of());
+        for (int i = 0; i < MatrixByobTransport.DIRECT_INVITES_PER_HOUR + 2; i++) {
+            transport.joinDirect(RoomId.parse("!r" + i + ":home.example"), VB);
+        }
+        long joins = seen.stream().filter(r -> r.contains(", join, ")).count();
+        long declines = seen.stream().filter(r -> r.endsWith(", leave]")).count();
+        assertEquals(MatrixByobTransport.DIRECT_INVITES_PER_HOUR, joins);
+        assertTrue(declines >= 2, seen.toString());
+        transport.joinDirect(RoomId.parse("!other:home.example"), UserId.parse("@someone:home.example"));
+        assertTrue(seen.contains("POST [_matrix, client, v3, join, !other:home.example]"), "another inviter is joined");
     }
 
     @Test
