@@ -769,8 +769,10 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
                     public void onRegistered(Registered registered) {
                         execute(() -> {
                             if (byob != null) {
-                                network.bot.session().ifPresent(s -> byob.caseMapping(network.network,
-                                        s.caseMapping()));
+                                network.bot.session().ifPresent(s -> {
+                                    byob.caseMapping(network.network, s.caseMapping());
+                                    byob.relayMarks(network.network, s.capabilities().contains("message-tags"));
+                                });
                             }
                             joinChannels(network);
                         });
@@ -839,7 +841,7 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
                 }
                 String msgid = line.msgid().orElseGet(() -> LOCAL_MSGID + lineCounter.incrementAndGet());
                 recentLines.put(msgid, new RecentLine(network, b.channel, line));
-                if (!gate.relayToMatrix(network.network, b.channel, b.room, line)) {
+                if (!gate.relayToMatrix(network.network, b.channel, b.room, line, msgid)) {
                     LOG.debug("not relaying {} from {}: the gate holds it back", msgid, nick);
                     return;
                 }

@@ -27,6 +27,12 @@ public interface ByobHooks extends RelayGate {
     /** A PRIVMSG addressed to the bot's own nick on {@code network}, with its tags. */
     void onBotPrivateMessage(Network network, IrcMessage line);
 
+    /**
+     * Whether relay marks can be used on {@code network}: the bot's connection has {@code message-tags}, so lines
+     * carry {@code +byob.dev/origin} and {@code msgid}. Without them, relays are matched by text (spec §12.6).
+     */
+    void relayMarks(Network network, boolean usable);
+
     /** {@code network} advertised this {@code CASEMAPPING}. */
     void caseMapping(Network network, IrcAccountProof.CaseMapping mapping);
 

@@ -52,6 +52,15 @@ public interface RelayGate {
      */
     boolean relayToMatrix(Network network, String channel, RoomId room, IrcMessage line);
 
+    /**
+     * As {@link #relayToMatrix(Network, String, RoomId, IrcMessage)}, with the id the core keeps the line by:
+     * its {@code msgid}, or one of the core's own when the network gave none (for a later
+     * {@link BridgeActions#relayToMatrixNow}).
+     */
+    default boolean relayToMatrix(Network network, String channel, RoomId room, IrcMessage line, String messageId) {
+        return relayToMatrix(network, channel, room, line);
+    }
+
     /** Whether {@code user}'s relayed connection ({@code alice[m]}) should be on the network at all. */
     boolean puppetWanted(UserId user, Network network);
 

@@ -2,6 +2,7 @@ package dev.byob.hosting.byob;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.byob.hosting.bridge.BridgeActions;
+import dev.byob.kit.irc.Formatting;
 import dev.byob.hosting.bridge.ByobHooks;
 import dev.byob.hosting.bridge.RelayGate;
 import dev.byob.hosting.config.BridgeConfig;
@@ -37,6 +38,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -89,6 +91,8 @@ public final class ByobCoordinator implements ByobHooks {
     private final Set<UserId> admins;
     private final ByobTransport transport;
     private final BridgeActions actions;
+    /** Networks whose bot connection has no message-tags: relays there are matched by text (§12.6). */
+    private final Set<Network> unmarkedNetworks = new HashSet<>();
     private final Executor coreExecutor;
     private final Clock clock;
     private final BridgedRoomDirectory rooms;
@@ -319,13 +323,34 @@ public final class ByobCoordinator implements ByobHooks {
         if (eventId.isEmpty()) {
             return engine.trusted(sender, network).isEmpty(); // nothing to follow it by
         }
+        Optional<String> text = Formatting.fromMatrix(content).map(m -> m.text().lines().findFirst().orElse(""));
+        if (text.isPresent() && engine.trusted(sender, network).isPresent()) {
+            // It may be the visiting bridge's relay of a line without a msgid, which carries no `source` (§12.6).
+            return apply(engine.handle(new HostingInput.UnmarkedMessageSeen(sender, network,
+                    Lease.Direction.TO_REMOTE, eventId.get().value(), room, text.get(), true), clock.instant()),
+                    new Answering(Lease.Direction.TO_REMOTE, eventId.get().value()));
+        }
         return apply(engine.handle(new HostingInput.UserMessageSeen(sender, network, Lease.Direction.TO_REMOTE,
                 eventId.get().value(), room), clock.instant()),
                 new Answering(Lease.Direction.TO_REMOTE, eventId.get().value()));
     }
 
     @Override
+    public void relayMarks(Network network, boolean usable) {
+        if (usable ? unmarkedNetworks.remove(network) : unmarkedNetworks.add(network)) {
+            LOG.warn("{}: relay marks {}; relays of linked users are {}", network,
+                    usable ? "usable again" : "unusable (no message-tags)",
+                    usable ? "observed by their marks" : "matched by room, text and time (spec §12.6)");
+        }
+    }
+
+    @Override
     public boolean relayToMatrix(Network network, String channel, RoomId room, IrcMessage line) {
+        return relayToMatrix(network, channel, room, line, line.msgid().orElse(null));
+    }
+
+    @Override
+    public boolean relayToMatrix(Network network, String channel, RoomId room, IrcMessage line, String messageId) {
         Optional<String> origin = line.tag(RelayMarks.ORIGIN_TAG).filter(o -> !o.isEmpty());
         if (origin.isPresent()) {
             // A relay of a Matrix event: it is on Matrix already; never ghost it. It counts as the user's relay
@@ -342,14 +367,21 @@ public final class ByobCoordinator implements ByobHooks {
         if (record.isEmpty()) {
             return true;
         }
-        Optional<String> msgid = line.msgid().filter(m -> !m.isEmpty());
-        if (msgid.isEmpty()) {
-            // Without a msgid the relay cannot be matched (§12.6, degraded matching): the visiting bridge has it.
-            return false;
-        }
         UserId user = record.get().key().userId();
-        return apply(engine.handle(new HostingInput.UserMessageSeen(user, network, Lease.Direction.TO_MATRIX,
-                msgid.get(), room), clock.instant()), new Answering(Lease.Direction.TO_MATRIX, msgid.get()));
+        Optional<String> msgid = line.msgid().filter(m -> !m.isEmpty());
+        if (msgid.isPresent() && !unmarkedNetworks.contains(network)) {
+            return apply(engine.handle(new HostingInput.UserMessageSeen(user, network, Lease.Direction.TO_MATRIX,
+                    msgid.get(), room), clock.instant()), new Answering(Lease.Direction.TO_MATRIX, msgid.get()));
+        }
+        // No mark to observe a relay by, or no msgid for one to name (§12.6): the engine matches by text.
+        Optional<String> text = Formatting.fromIrc(line).map(Formatting.Message::text);
+        String id = msgid.orElse(messageId);
+        if (text.isEmpty() || id == null) {
+            return false; // nothing the visiting bridge relays either
+        }
+        return apply(engine.handle(new HostingInput.UnmarkedMessageSeen(user, network, Lease.Direction.TO_MATRIX,
+                id, room, text.get(), msgid.isPresent()), clock.instant()),
+                new Answering(Lease.Direction.TO_MATRIX, id));
     }
 
     @Override

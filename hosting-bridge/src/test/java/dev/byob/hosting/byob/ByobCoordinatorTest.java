@@ -233,6 +233,25 @@ class ByobCoordinatorTest {
     }
 
     @Test
+    void withoutMessageTags_relaysAreMatchedByText_andTheRestFilledIn() {
+        h.coordinator.relayMarks(LIBERA, false);
+        linked();
+        ObjectNode held = h.message("same words");
+        assertFalse(h.coordinator.relayToRemote(ALICE, LIBERA, BRIDGED, held));
+        IrcMessage untagged = IrcMessage.parse("@account=alice :alice!u@host PRIVMSG #chan :same words");
+        IrcMessage own = IrcMessage.parse("@account=alice :alice!u@host PRIVMSG #chan :her own line");
+        assertFalse(h.coordinator.relayToMatrix(LIBERA, "#chan", BRIDGED, untagged, "local-1"), "the VB's relay");
+        assertFalse(h.coordinator.relayToMatrix(LIBERA, "#chan", BRIDGED, own, "local-2"), "the VB relays it");
+
+        h.clock.advance(Duration.ofSeconds(100));
+        h.coordinator.tick();
+
+        verify(h.actions, never()).relayToRemoteNow(any(), any(), any(), any());
+        verify(h.actions).relayToMatrixNow(LIBERA, BRIDGED, "local-2");
+        verify(h.actions, never()).relayToMatrixNow(LIBERA, BRIDGED, "local-1");
+    }
+
+    @Test
     void heartbeat_afterLapse_stopsFillingIn_andRefreshesPresence() {
         ByobHarness.ScriptedVb vb = linked();
         h.clock.advance(Duration.ofSeconds(100));

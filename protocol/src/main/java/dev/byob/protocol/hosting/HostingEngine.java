@@ -34,6 +34,7 @@ import dev.byob.protocol.trust.TrustCandidate;
 import dev.byob.protocol.trust.TrustKey;
 import dev.byob.protocol.trust.TrustRecord;
 import dev.byob.protocol.trust.TrustStore;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -129,7 +130,16 @@ public final class HostingEngine {
     }
 
     /** A user message waiting to be observed relayed by the visiting bridge. */
-    private record Pending(Lease.Direction direction, String messageId, RoomId room, Instant seenAt) {
+    /**
+     * A user message waiting to be observed relayed. {@code text} is kept for matching an unmarked relay (§12.6);
+     * {@code networkId} is false for a to-Matrix line the network gave no {@code msgid} (the embedder's own id).
+     */
+    private record Pending(Lease.Direction direction, String messageId, RoomId room, Instant seenAt,
+                           Optional<String> text, boolean networkId) {
+        Pending(Lease.Direction direction, String messageId, RoomId room, Instant seenAt) {
+            this(direction, messageId, room, seenAt, Optional.empty(), true);
+        }
+
         HostingJournal.PendingMessage journaled() {
             return new HostingJournal.PendingMessage(direction, messageId, room, seenAt);
         }
@@ -138,6 +148,8 @@ public final class HostingEngine {
     /** Messages of an ended record still pending: relayed by us at {@code relayAt} unless seen relayed first. */
     private record Draining(TrustRecord record, List<Pending> messages, Instant relayAt) {}
 
+    /** How long after a message an unmarked relay of it is matched to it by room and text (§12.6). */
+    public static final Duration MATCH_WINDOW = Duration.ofSeconds(30);
     /** How many recently observed relays are remembered to match messages observed after them. */
     private static final int RECENT_RELAYS = 10_000;
 
@@ -284,6 +296,8 @@ public final class HostingEngine {
             revoke(r.user(), r.network(), RevokeCode.OPERATOR, now, out);
         } else if (input instanceof HostingInput.UserMessageSeen) {
             userMessage((HostingInput.UserMessageSeen) input, now, out);
+        } else if (input instanceof HostingInput.UnmarkedMessageSeen) {
+            unmarkedMessage((HostingInput.UnmarkedMessageSeen) input, now, out);
         } else if (input instanceof HostingInput.RelaySeen) {
             relaySeen((HostingInput.RelaySeen) input);
         } else if (input instanceof HostingInput.Tick) {
@@ -926,13 +940,65 @@ public final class HostingEngine {
                 + relayerKey(in.network(), in.direction(), owner))) {
             return; // the VB's relay was observed before the message itself
         }
-        Pending p = new Pending(in.direction(), in.messageId(), in.room(), now);
+        addUserMessage(lease, new Pending(in.direction(), in.messageId(), in.room(), now), now, out);
+    }
+
+    /**
+     * A message that carries no relay mark on a network where marks cannot be used (§12.6): the relay of the
+     * oldest pending message of the other direction in the same room with the same text, observed at most
+     * {@link #MATCH_WINDOW} before; otherwise the user's own message.
+     */
+    private void unmarkedMessage(HostingInput.UnmarkedMessageSeen in, Instant now, List<HostingOutput> out) {
+        TrustKey key = new TrustKey(policy.hbBot(), in.user(), in.network());
+        LeaseState lease = leases.get(key);
+        Lease.Direction other = in.direction() == Lease.Direction.TO_REMOTE
+                ? Lease.Direction.TO_MATRIX : Lease.Direction.TO_REMOTE;
+        Instant horizon = now.minus(MATCH_WINDOW);
+        // A line with a msgid is relayed with `source`, so only a line without one can have an unmarked relay.
+        java.util.function.Predicate<Pending> relayOf = p -> p.direction() == other && p.room().equals(in.room())
+                && p.text().filter(in.text()::equals).isPresent() && !p.seenAt().isBefore(horizon)
+                && (other == Lease.Direction.TO_REMOTE || !p.networkId());
+        if (lease != null) {
+            for (Pending p : lease.pending.values()) {
+                if (relayOf.test(p)) {
+                    String k = relayKey(p.direction(), p.messageId());
+                    lease.pending.remove(k);
+                    pendingIndex.remove(indexKey(in.network(), k));
+                    journal.pendingResolved(key, lease.record.epoch(), p.direction(), p.messageId());
+                    reschedule(lease);
+                    return;
+                }
+            }
+        }
+        for (Draining d : draining) {
+            if (d.record().key().equals(key)) {
+                Optional<Pending> match = d.messages().stream().filter(relayOf).findFirst();
+                if (match.isPresent()) {
+                    d.messages().remove(match.get());
+                    journal.pendingResolved(key, d.record().epoch(), match.get().direction(),
+                            match.get().messageId());
+                    return;
+                }
+            }
+        }
+        Pending p = new Pending(in.direction(), in.messageId(), in.room(), now, Optional.of(in.text()),
+                in.networkMessageId());
+        if (lease == null) {
+            out.add(new HostingOutput.Relay(in.user(), in.network(), in.direction(), in.messageId(), in.room(),
+                    OptionalLong.empty()));
+            return;
+        }
+        addUserMessage(lease, p, now, out);
+    }
+
+    private void addUserMessage(LeaseState lease, Pending p, Instant now, List<HostingOutput> out) {
         if (lease.lapsed) {
             fillIn(lease, p, now, out);
         } else {
             journal.pendingAdded(lease.record.key(), lease.record.epoch(), p.journaled());
-            lease.pending.put(relayKey(in.direction(), in.messageId()), p);
-            pendingIndex.put(indexKey(in.network(), relayKey(in.direction(), in.messageId())), lease.record.key());
+            lease.pending.put(relayKey(p.direction(), p.messageId()), p);
+            pendingIndex.put(indexKey(lease.record.key().network(), relayKey(p.direction(), p.messageId())),
+                    lease.record.key());
             if (lease.pending.size() == 1) {
                 reschedule(lease); // its first waiting message may go stale before the lease ends
             }
@@ -991,7 +1057,8 @@ public final class HostingEngine {
         boolean toRemote = p.direction() == Lease.Direction.TO_REMOTE;
         Lease.FillIn entry = fillInLog.append(lease.record.key(), lease.record.epoch(), p.direction(),
                 toRemote ? Optional.of(EventId.parse(p.messageId())) : Optional.empty(),
-                toRemote ? Optional.empty() : Optional.of(p.messageId()), Optional.of(p.room()), now);
+                toRemote || !p.networkId() ? Optional.empty() : Optional.of(p.messageId()), Optional.of(p.room()),
+                now);
         out.add(new HostingOutput.Relay(lease.record.key().userId(), lease.record.key().network(), p.direction(),
                 p.messageId(), p.room(), OptionalLong.of(entry.fillSeq())));
     }

@@ -64,6 +64,33 @@ public sealed interface HostingInput {
     }
 
     /**
+     * A message of the user that carries no relay mark, on a network where marks cannot be used (no
+     * {@code message-tags}, spec §12.6): an event the user sent in a bridged room ({@code TO_REMOTE}), or a line
+     * from a connection logged in to their remote account ({@code TO_MATRIX}). The engine takes it as the relay
+     * of the oldest pending message of the other direction in {@code room} whose {@code text} is the same,
+     * observed at most {@link HostingEngine#MATCH_WINDOW} before, and otherwise as the user's own message, as
+     * {@link UserMessageSeen} would.
+     *
+     * @param messageId the event id ({@code TO_REMOTE}), or the line's {@code msgid}, or, when the network gave
+     *     none, an id of the embedder's own by which it can relay the line later
+     * @param text the event's first line of plain text, or the line's text, as the bridge maps messages
+     * @param networkMessageId whether {@code messageId} is the network's (false for an embedder's own id)
+     */
+    record UnmarkedMessageSeen(UserId user, Network network, Lease.Direction direction, String messageId, RoomId room,
+                               String text, boolean networkMessageId) implements HostingInput {
+        /** Validates: a {@code TO_REMOTE} message is named by its event id; fields present. */
+        public UnmarkedMessageSeen {
+            Objects.requireNonNull(user, "user");
+            Objects.requireNonNull(network, "network");
+            Objects.requireNonNull(room, "room");
+            Objects.requireNonNull(text, "text");
+            if (direction == Lease.Direction.TO_REMOTE) {
+                EventId.parse(messageId);
+            }
+        }
+    }
+
+    /**
      * A relay of a user's message, observed: an IRC line tagged {@code +byob.dev/origin=<event id>}
      * ({@code TO_REMOTE}), or a Matrix event whose {@code org.matrix.msc3647.source} names an IRC message
      * id ({@code TO_MATRIX}).

@@ -837,6 +837,51 @@ class HostingEngineTest {
                 () -> new HostingInput.RelaySeen(NETWORK, Lease.Direction.TO_MATRIX, "msg-1", "alice"));
     }
 
+    // ---- without relay marks (§12.6) ----
+
+    private List<HostingOutput> unmarked(Lease.Direction direction, String id, String text, boolean networkId,
+                                         Instant at) {
+        return hb.handle(new HostingInput.UnmarkedMessageSeen(USER, NETWORK, direction, id, ROOM, text, networkId),
+                at);
+    }
+
+    @Test
+    void unmarkedLineWithTheTextOfAPendingEvent_isItsRelay_withinTheWindowOnly() {
+        handshake(VB_BOT, VB_KEY, T0);
+        unmarked(Lease.Direction.TO_REMOTE, "$m1", "hello", true, T0.plusSeconds(1));
+        unmarked(Lease.Direction.TO_REMOTE, "$m2", "late", true, T0.plusSeconds(1));
+        // The VB's untagged relay of $m1 on IRC, 5 s later: matched, neither is left to fill in.
+        assertTrue(unmarked(Lease.Direction.TO_MATRIX, "local-1", "hello", false, T0.plusSeconds(6)).isEmpty());
+        // The same text as $m2, but 31 s later: alice's own IRC line, pending like any.
+        assertTrue(unmarked(Lease.Direction.TO_MATRIX, "local-2", "late", false, T0.plusSeconds(32)).isEmpty());
+
+        List<HostingOutput.Relay> filled = relays(hb.handle(new HostingInput.Tick(), T0.plusSeconds(200)));
+
+        assertEquals(List.of("$m2", "local-2"), filled.stream().map(HostingOutput.Relay::messageId).toList());
+        Lease lease = (Lease) sent(send(VB_BOT, VB_KEY, new Heartbeat(new TxnId("hb-unmarked-1"), USER, NETWORK, 1, 1,
+                0), T0.plusSeconds(201)), MessageType.LEASE);
+        assertEquals(Optional.empty(), lease.filledIn().get(1).remoteMsgid(),
+                "a line without a network msgid is reported by room (and the VB matches it by text and time)");
+    }
+
+    @Test
+    void unmarkedEventWithTheTextOfAPendingLine_isItsRelay_andOtherwiseTheUsersOwnMessage() {
+        handshake(VB_BOT, VB_KEY, T0);
+        unmarked(Lease.Direction.TO_MATRIX, "local-7", "from irc", false, T0.plusSeconds(1));
+        assertTrue(unmarked(Lease.Direction.TO_REMOTE, "$relay", "from irc", true, T0.plusSeconds(2)).isEmpty());
+        assertTrue(unmarked(Lease.Direction.TO_REMOTE, "$own", "from matrix", true, T0.plusSeconds(3)).isEmpty());
+
+        List<HostingOutput.Relay> filled = relays(hb.handle(new HostingInput.Tick(), T0.plusSeconds(200)));
+
+        assertEquals(List.of("$own"), filled.stream().map(HostingOutput.Relay::messageId).toList());
+    }
+
+    @Test
+    void unmarkedMessage_withoutTrust_isRelayedAtOnce() {
+        List<HostingOutput.Relay> r = relays(unmarked(Lease.Direction.TO_MATRIX, "local-1", "hi", false, T0));
+        assertEquals(List.of("local-1"), r.stream().map(HostingOutput.Relay::messageId).toList());
+    }
+
     @Test
     void lapse_fillsInWhatTheVisitingBridgeLeftPendingInOrderThenEachNewMessage() {
         handshake(VB_BOT, VB_KEY, T0);
