@@ -1134,14 +1134,11 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
         if (!RoomConfig.isChannelName(channel)) {
             return "'" + channel + "' is not an IRC channel name (" + RoomConfig.CHANNEL_RULE + ").";
         }
-        RoomId room;
-        try {
-            room = roomId(roomText);
-        } catch (IllegalArgumentException e) {
-            return "'" + roomText + "' is not a room id (!id:server) or a room alias (#alias:server).";
-        } catch (MatrixException e) {
-            return "I cannot find " + roomText + ": " + e.getMessage();
+        Resolved resolved = resolve(roomText);
+        if (resolved.problem() != null) {
+            return resolved.problem();
         }
+        RoomId room = resolved.room();
         Bridged existing = bridged.get(room);
         if (existing != null) {
             return roomText + " is bridged to " + existing.channel + " on " + existing.network.config.id()
@@ -1175,14 +1172,11 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
 
     @Override
     public String unbridgeRoom(UserId sender, String roomText) {
-        RoomId room;
-        try {
-            room = roomId(roomText);
-        } catch (IllegalArgumentException e) {
-            return "'" + roomText + "' is not a room id (!id:server) or a room alias (#alias:server).";
-        } catch (MatrixException e) {
-            return "I cannot find " + roomText + ": " + e.getMessage();
+        Resolved resolved = resolve(roomText);
+        if (resolved.problem() != null) {
+            return resolved.problem();
         }
+        RoomId room = resolved.room();
         Bridged b = bridged.get(room);
         if (b == null) {
             return roomText + " is not bridged.";
@@ -1258,8 +1252,18 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
         }
     }
 
-    private RoomId roomId(String text) {
-        return text.startsWith("#") ? matrix.resolveAlias(text) : RoomId.parse(text);
+    /** A room a command named: its id, or why there is none. */
+    private record Resolved(RoomId room, String problem) {
+    }
+
+    private Resolved resolve(String text) {
+        try {
+            return new Resolved(text.startsWith("#") ? matrix.resolveAlias(text) : RoomId.parse(text), null);
+        } catch (IllegalArgumentException e) {
+            return new Resolved(null, "'" + text + "' is not a room id (!id:server) or a room alias (#alias:server).");
+        } catch (MatrixException e) {
+            return new Resolved(null, "I cannot find " + text + ": " + e.getMessage());
+        }
     }
 
     private void leaveQuietly(RoomId room) {

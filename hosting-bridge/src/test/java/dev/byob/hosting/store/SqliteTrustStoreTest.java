@@ -1,19 +1,11 @@
 package dev.byob.hosting.store;
 
-import java.nio.file.Path;
-import org.junit.jupiter.api.io.TempDir;
-
 /** {@link SqlTrustStore} on SQLite files. */
 class SqliteTrustStoreTest extends SqlTrustStoreContract {
-    @TempDir
-    Path folder;
-    private SqliteTestDatabases databases;
+    private final TestDatabases databases = SqliteTestDatabases.inTempFolder();
 
     @Override
     protected TestDatabases databases() {
-        if (databases == null) {
-            databases = new SqliteTestDatabases(folder);
-        }
         return databases;
     }
 }

@@ -1,6 +1,7 @@
 package dev.byob.protocol.discovery;
 
 import dev.byob.protocol.id.RoomId;
+import dev.byob.protocol.json.CanonicalJson;
 import java.util.Comparator;
 import java.util.Objects;
 
@@ -19,7 +20,7 @@ public final class CanonicalDm {
     }
 
     private static final Comparator<Candidate> ORDER = Comparator.comparingLong(Candidate::createdAt)
-            .thenComparing((a, b) -> compareCodePoints(a.room().value(), b.room().value()));
+            .thenComparing(c -> c.room().value(), CanonicalJson.CODE_POINT_ORDER);
 
     private CanonicalDm() {
     }
@@ -27,21 +28,5 @@ public final class CanonicalDm {
     /** The DM to keep of {@code a} and {@code b}. */
     public static Candidate keep(Candidate a, Candidate b) {
         return ORDER.compare(a, b) <= 0 ? a : b;
-    }
-
-    /** Unicode code-point order (String.compareTo orders UTF-16 units, which differs past the BMP). */
-    static int compareCodePoints(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int ca = a.codePointAt(i);
-            int cb = b.codePointAt(j);
-            if (ca != cb) {
-                return Integer.compare(ca, cb);
-            }
-            i += Character.charCount(ca);
-            j += Character.charCount(cb);
-        }
-        return Integer.compare(a.length() - i, b.length() - j);
     }
 }
