@@ -90,6 +90,10 @@ class HostingBridgeOverrideIT {
                 assertEquals(firstEpoch, revoked.content().path("epoch").asLong());
                 assertTrue(revoked.content().path("reason").asText().contains(second.userId()),
                         "the reason names the new visiting bridge: " + revoked.content());
+                RoomEvent accept = vb2.awaitReceived(MessageType.ACCEPT, BridgedChannel.txnOf(vb2, MessageType.REQUEST),
+                        WAIT);
+                assertTrue(revoked.json().path("origin_server_ts").asLong()
+                        <= accept.json().path("origin_server_ts").asLong(), "revoked is sent before the new accept");
 
                 // Anything it sends for its epoch afterwards is answered revoked superseded again, and changes nothing.
                 SecureRandom random = new SecureRandom();
