@@ -53,7 +53,6 @@ final class ScriptedVisitingBridge {
     private final IrcUserClient userIrc;
     private final VisitingHandshake handshake;
     private VisitingState state = VisitingHandshake.initial();
-    private final List<String> receivedTypes = new ArrayList<>();
     private final List<VisitingOutput> outputs = new ArrayList<>();
     private final List<RoomEvent> received = new ArrayList<>();
     private final List<VisitingOutput> held = new ArrayList<>();
@@ -89,7 +88,7 @@ final class ScriptedVisitingBridge {
     }
 
     synchronized List<String> receivedTypes() {
-        return List.copyOf(receivedTypes);
+        return received.stream().map(RoomEvent::type).toList();
     }
 
     synchronized List<VisitingOutput> outputs() {
@@ -219,7 +218,6 @@ final class ScriptedVisitingBridge {
             RoomEvent e = seen.get(read++);
             if (dm.equals(e.roomId()) && hbBot.value().equals(e.sender()) && e.type() != null
                     && e.type().startsWith(MessageType.PREFIX)) {
-                receivedTypes.add(e.type());
                 received.add(e);
                 JsonNode ts = e.json().get("origin_server_ts");
                 feed(new VisitingInput.Received(hbBot, e.type(), e.content(),
