@@ -161,6 +161,12 @@ public final class ByobCoordinator implements ByobHooks {
         this.relays = metrics.counter("byob_hb_relays_total",
                 "Messages of linked users relayed by this bridge, by direction and why", "direction", "kind");
         this.commands = metrics.counter("byob_hb_commands_total", "Commands sent to the bridge bot", "command");
+        // A crash between recording trust and sending its accept must not strand the visiting bridge (§10.6).
+        List<HostingOutput> owed = engine.resendUnconfirmedAccepts();
+        if (!owed.isEmpty()) {
+            LOG.info("Sending again the accept of {} trust record(s) no heartbeat has confirmed yet", owed.size());
+            apply(owed, null);
+        }
     }
 
     /**

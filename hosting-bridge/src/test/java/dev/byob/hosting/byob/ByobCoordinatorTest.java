@@ -436,15 +436,41 @@ class ByobCoordinatorTest {
     @Test
     void restart_keepsTrustInForce_fromTheSqlStore() {
         linked();
-        ByobCoordinator again = new ByobCoordinator(HB_BOT, List.of(new dev.byob.hosting.config.IrcNetworkConfig(
+        int sent = h.transport.toVb.size();
+        ByobCoordinator again = restarted();
+
+        assertFalse(again.puppetWanted(ALICE, LIBERA));
+        assertFalse(again.ghostWanted(LIBERA, "alice", "alice"));
+        assertEquals(sent, h.transport.toVb.size(), "the heartbeat confirmed the accept: nothing is sent again");
+    }
+
+    @Test
+    void restart_beforeAnyHeartbeatConfirmedTheAccept_sendsItAgain() {
+        ByobHarness.ScriptedVb vb = h.new ScriptedVb();
+        // The accept never arrives, as if the bridge died before sending it: no heartbeat comes either.
+        vb.tamper = content -> {
+            if (content.has("seq")) {
+                content.remove("signatures");
+            }
+            return content;
+        };
+        vb.start();
+        ByobHarness.RecordingTransport.Sent accept = h.transport.toVb.stream()
+                .filter(s -> s.eventType().equals(MessageType.ACCEPT.eventType())).findFirst().orElseThrow();
+        int sent = h.transport.toVb.size();
+
+        restarted();
+
+        assertEquals(List.of(accept), h.transport.toVb.subList(sent, h.transport.toVb.size()));
+    }
+
+    private ByobCoordinator restarted() {
+        return new ByobCoordinator(HB_BOT, List.of(new dev.byob.hosting.config.IrcNetworkConfig(
                 "libera", "irc.example", 6697, true, "HbBot", "<name>[m]", false)),
                 new dev.byob.hosting.config.ByobPolicyConfig(List.of(ProofMethods.MATRIX_DM), Duration.ofSeconds(90),
                         Duration.ofSeconds(30), Duration.ofMinutes(10), 10, 20, Duration.ofHours(1), 64, 4),
                 h.store, h.fillIns, h.journal, BridgedRoomDirectory.NONE, h.transport, h.actions, Runnable::run, h.clock,
                 new java.util.Random(1), new dev.byob.hosting.metrics.MetricsRegistry());
-
-        assertFalse(again.puppetWanted(ALICE, LIBERA));
-        assertFalse(again.ghostWanted(LIBERA, "alice", "alice"));
     }
 
     @Test

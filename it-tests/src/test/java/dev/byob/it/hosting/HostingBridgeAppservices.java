@@ -54,6 +54,27 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
     /** Its ghosts' localpart prefix. */
     public static final String VB_GHOST_PREFIX = "hbvb_irc_";
 
+    /** The registration of the bridge that refuses bad proofs ({@code HostingBridgeRefusalIT}). */
+    public static final String REFUSAL_ID = "byob-hosting-bridge-refusal-it";
+    /** Its bot's localpart. */
+    public static final String REFUSAL_BOT_LOCALPART = "hbrefuse_bridge";
+    /** Its ghosts' localpart prefix. */
+    public static final String REFUSAL_GHOST_PREFIX = "hbrefuse_irc_";
+
+    /** The registration of the bridge where a second visiting bridge overrides the first ({@code HostingBridgeOverrideIT}). */
+    public static final String OVERRIDE_ID = "byob-hosting-bridge-override-it";
+    /** Its bot's localpart. */
+    public static final String OVERRIDE_BOT_LOCALPART = "hbover_bridge";
+    /** Its ghosts' localpart prefix. */
+    public static final String OVERRIDE_GHOST_PREFIX = "hbover_irc_";
+
+    /** The registration of the bridge process killed mid-handshake ({@code HostingBridgeCrashIT}). */
+    public static final String CRASH_ID = "byob-hosting-bridge-crash-it";
+    /** Its bot's localpart. */
+    public static final String CRASH_BOT_LOCALPART = "hbcrash_bridge";
+    /** Its ghosts' localpart prefix. */
+    public static final String CRASH_GHOST_PREFIX = "hbcrash_irc_";
+
     /**
      * Writes the bridge's configuration for {@code registration} to {@code file}: homeserver, appservice with the
      * registration's tokens and port, {@code data_dir: data}, then {@code rest} (the {@code irc:} section and
@@ -115,7 +136,10 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
                 registration(RELAY_ID, RELAY_BOT_LOCALPART, RELAY_GHOST_PREFIX, serverName),
                 registration(BYOB_ID, BYOB_BOT_LOCALPART, BYOB_GHOST_PREFIX, serverName),
                 registration(LEASE_ID, LEASE_BOT_LOCALPART, LEASE_GHOST_PREFIX, serverName),
-                registration(VB_ID, VB_BOT_LOCALPART, VB_GHOST_PREFIX, serverName));
+                registration(VB_ID, VB_BOT_LOCALPART, VB_GHOST_PREFIX, serverName),
+                registration(REFUSAL_ID, REFUSAL_BOT_LOCALPART, REFUSAL_GHOST_PREFIX, serverName),
+                registration(OVERRIDE_ID, OVERRIDE_BOT_LOCALPART, OVERRIDE_GHOST_PREFIX, serverName),
+                registration(CRASH_ID, CRASH_BOT_LOCALPART, CRASH_GHOST_PREFIX, serverName));
     }
 
     private static AppserviceRegistration registration(String id, String bot, String ghostPrefix, String serverName) {

@@ -118,7 +118,7 @@ class HostingBridgeLeaseIT {
                             List.of(ProofMethods.MATRIX_DM), List.of(ProofMethods.IRC_ACCOUNT_PRIVMSG)));
             vb.feed(new VisitingInput.Start());
             vb.awaitState("Trusted", s -> s instanceof VisitingState.Trusted, WAIT);
-            awaitLines(bob, aliceNick + " quitting when trust takes effect", aliceMQuits, 1);
+            BridgedChannel.awaitLines(bob, aliceNick + " quitting when trust takes effect", aliceMQuits, 1);
 
             // The visiting bridge heartbeats: several leases in a row.
             vb.heartbeatInBackground();
@@ -166,7 +166,7 @@ class HostingBridgeLeaseIT {
             }
 
             // The fill-in has ended: alice[m] leaves IRC again.
-            awaitLines(bob, aliceNick + " quitting when the fill-in ends", aliceMQuits, 2);
+            BridgedChannel.awaitLines(bob, aliceNick + " quitting when the fill-in ends", aliceMQuits, 2);
 
             // A message while the lease is live: the visiting bridge relays it from alice's own connection, tagged.
             String live = "live " + Names.unique("m");
@@ -203,7 +203,7 @@ class HostingBridgeLeaseIT {
             assertTrue(daveClient.seen().stream().noneMatch(e -> room.equals(e.roomId())
                     && "m.room.message".equals(e.type()) && live.equals(e.body()) && !alice.userId().equals(e.sender())),
                     "alice's tagged line was shown on Matrix by a ghost");
-            int secondQuit = indexOf(bob.received(), aliceMQuits, 2);
+            int secondQuit = BridgedChannel.indexOf(bob.received(), aliceMQuits, 2);
             assertTrue(bob.received().subList(secondQuit + 1, bob.received().size()).stream()
                     .noneMatch(m -> m.is("JOIN") && aliceNick.equalsIgnoreCase(m.nick())),
                     aliceNick + " came back after the fill-in: " + bob.received());
@@ -215,29 +215,6 @@ class HostingBridgeLeaseIT {
                 bridge.stop();
             }
         }
-    }
-
-    /** Waits until {@code client} has received {@code count} lines matching {@code predicate}. */
-    private static void awaitLines(IrcUserClient client, String what, Predicate<IrcMessage> predicate, int count)
-            throws InterruptedException {
-        Instant end = Instant.now().plus(WAIT);
-        while (indexOf(client.received(), predicate, count) < 0) {
-            if (Instant.now().isAfter(end)) {
-                throw new AssertionError("no " + what + " in " + WAIT + "; received " + client.received());
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    /** The index of the {@code nth} line (from 1) matching {@code predicate}, or -1. */
-    private static int indexOf(List<IrcMessage> lines, Predicate<IrcMessage> predicate, int nth) {
-        int seen = 0;
-        for (int i = 0; i < lines.size(); i++) {
-            if (predicate.test(lines.get(i)) && ++seen == nth) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private static void waitUntil(String what, java.util.function.BooleanSupplier condition)

@@ -3,6 +3,7 @@ package dev.byob.it.hosting;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.byob.it.fixtures.IrcUserClient;
 import dev.byob.it.fixtures.MatrixUserClient;
 import dev.byob.it.fixtures.RoomEvent;
@@ -23,10 +24,12 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * A visiting bridge for one user, for the hosting bridge's integration tests: the protocol's
@@ -35,6 +38,11 @@ import java.util.function.Predicate;
  * from the user's own IRC connection) done for real. It is driven from the test thread ({@link #awaitState}) or,
  * to keep heartbeating while the test waits for other things, from a thread of its own
  * ({@link #heartbeatInBackground}) until it {@linkplain #goDown() goes down}.
+ *
+ * <p>To play a faulty or hostile visiting bridge it can {@linkplain #hold hold} outputs back (a message or proof
+ * delayed in transit) and {@linkplain #release() release} them later, {@linkplain #rewrite rewrite} a message
+ * before it is sent (e.g. signed with another key), {@linkplain #rewriteRemoteProof rewrite} the IRC proof line,
+ * and {@linkplain #sendIn send} any content as its bot in any room.
  */
 final class ScriptedVisitingBridge {
     private final MatrixUserClient vb;
@@ -45,8 +53,12 @@ final class ScriptedVisitingBridge {
     private final IrcUserClient userIrc;
     private final VisitingHandshake handshake;
     private VisitingState state = VisitingHandshake.initial();
-    private final List<String> receivedTypes = new ArrayList<>();
     private final List<VisitingOutput> outputs = new ArrayList<>();
+    private final List<RoomEvent> received = new ArrayList<>();
+    private final List<VisitingOutput> held = new ArrayList<>();
+    private final Map<MessageType, UnaryOperator<ObjectNode>> rewrites = new EnumMap<>(MessageType.class);
+    private Predicate<VisitingOutput> hold = out -> false;
+    private UnaryOperator<String> remoteProofText = UnaryOperator.identity();
     private int read;
     private volatile Thread background;
     private volatile boolean running;
@@ -76,33 +88,125 @@ final class ScriptedVisitingBridge {
     }
 
     synchronized List<String> receivedTypes() {
-        return List.copyOf(receivedTypes);
+        return received.stream().map(RoomEvent::type).toList();
     }
 
     synchronized List<VisitingOutput> outputs() {
         return List.copyOf(outputs);
     }
 
+    /** The contents of the {@code type} messages the state machine sent (as it made them, before any rewrite), in order. */
+    synchronized List<ObjectNode> sent(MessageType type) {
+        List<ObjectNode> out = new ArrayList<>();
+        for (VisitingOutput o : outputs) {
+            if (o instanceof VisitingOutput.Send s && s.type() == type) {
+                out.add(s.content());
+            }
+        }
+        return out;
+    }
+
+    /** The bridge bot's byob events in the DM, in order, as read so far (also those the state machine ignored). */
+    synchronized List<RoomEvent> received() {
+        return List.copyOf(received);
+    }
+
+    /** The first {@code type} message of {@code txnId} from the bridge bot in the DM, reading the DM until it comes. */
+    RoomEvent awaitReceived(MessageType type, String txnId, Duration timeout) {
+        return awaitReceived(type.suffix() + " " + txnId, 0, e -> type.eventType().equals(e.type())
+                && txnId.equals(e.content().path("txn_id").asText()), timeout);
+    }
+
+    /** The first event from index {@code from} on of {@link #received()} matching {@code wanted}, reading the DM until it comes. */
+    RoomEvent awaitReceived(String what, int from, Predicate<RoomEvent> wanted, Duration timeout) {
+        Instant end = Instant.now().plus(timeout);
+        while (true) {
+            List<RoomEvent> now = received();
+            for (int i = from; i < now.size(); i++) {
+                if (wanted.test(now.get(i))) {
+                    return now.get(i);
+                }
+            }
+            if (Instant.now().isAfter(end)) {
+                throw new AssertionError("the visiting bridge did not receive " + what + " in " + timeout + "; state "
+                        + state() + ", received " + now);
+            }
+            step();
+        }
+    }
+
+    /** From now on, outputs matching {@code predicate} are held back (not carried out) until {@link #release()}. */
+    synchronized ScriptedVisitingBridge hold(Predicate<VisitingOutput> predicate) {
+        this.hold = predicate;
+        return this;
+    }
+
+    /** Carries out the outputs held back so far, in order, and what they lead to; holds nothing from now on. */
+    synchronized void release() {
+        hold = out -> false;
+        List<VisitingOutput> due = List.copyOf(held);
+        held.clear();
+        Deque<VisitingInput> inbox = new ArrayDeque<>();
+        for (VisitingOutput out : due) {
+            carryOut(out, inbox);
+        }
+        run(inbox);
+    }
+
+    /** The content of every {@code type} message is passed through {@code rewrite} before it is sent. */
+    synchronized ScriptedVisitingBridge rewrite(MessageType type, UnaryOperator<ObjectNode> rewrite) {
+        rewrites.put(type, rewrite);
+        return this;
+    }
+
+    /** The IRC proof line's text is passed through {@code rewrite} before it is sent. */
+    synchronized ScriptedVisitingBridge rewriteRemoteProof(UnaryOperator<String> rewrite) {
+        remoteProofText = rewrite;
+        return this;
+    }
+
+    /** Sends {@code content} as a {@code type} message from the visiting bridge's bot in {@code room}; the event id. */
+    String sendIn(String room, MessageType type, ObjectNode content) {
+        return vb.sendEvent(room, type.eventType(), content);
+    }
+
+    /** Sends {@code content} as a {@code type} message in the DM with the bridge bot, outside the state machine. */
+    String send(MessageType type, ObjectNode content) {
+        return sendIn(dm, type, content);
+    }
+
     /** Feeds {@code first} and whatever it leads to (the proofs it asks for), carrying out the outputs. */
     synchronized void feed(VisitingInput first) {
-        Deque<VisitingInput> inbox = new ArrayDeque<>(List.of(first));
+        run(new ArrayDeque<>(List.of(first)));
+    }
+
+    private void run(Deque<VisitingInput> inbox) {
         while (!inbox.isEmpty()) {
             var step = handshake.step(state, inbox.poll(), Instant.now());
             state = step.state();
             for (VisitingOutput out : step.outputs()) {
                 outputs.add(out);
-                if (out instanceof VisitingOutput.Send send) {
-                    vb.sendEvent(dm, send.type().eventType(), send.content());
-                } else if (out instanceof VisitingOutput.MakeMatrixProof proof) {
-                    assertEquals(ProofMethods.MATRIX_DM, proof.method());
-                    String id = user.sendEvent(userDm, MessageType.MATRIX_PROOF.eventType(), proof.content());
-                    inbox.add(new VisitingInput.MatrixProofMade(new Answer.MatrixEvidence(proof.method(),
-                            Optional.of(EventId.parse(id)), Optional.of(RoomId.parse(userDm)), Optional.empty())));
-                } else if (out instanceof VisitingOutput.MakeRemoteProof proof) {
-                    userIrc.privmsg(proof.target(), proof.text());
-                    inbox.add(new VisitingInput.RemoteProofMade());
+                if (hold.test(out)) {
+                    held.add(out);
+                } else {
+                    carryOut(out, inbox);
                 }
             }
+        }
+    }
+
+    private void carryOut(VisitingOutput out, Deque<VisitingInput> inbox) {
+        if (out instanceof VisitingOutput.Send send) {
+            ObjectNode content = rewrites.getOrDefault(send.type(), UnaryOperator.identity()).apply(send.content());
+            vb.sendEvent(dm, send.type().eventType(), content);
+        } else if (out instanceof VisitingOutput.MakeMatrixProof proof) {
+            assertEquals(ProofMethods.MATRIX_DM, proof.method());
+            String id = user.sendEvent(userDm, MessageType.MATRIX_PROOF.eventType(), proof.content());
+            inbox.add(new VisitingInput.MatrixProofMade(new Answer.MatrixEvidence(proof.method(),
+                    Optional.of(EventId.parse(id)), Optional.of(RoomId.parse(userDm)), Optional.empty())));
+        } else if (out instanceof VisitingOutput.MakeRemoteProof proof) {
+            userIrc.privmsg(proof.target(), remoteProofText.apply(proof.text()));
+            inbox.add(new VisitingInput.RemoteProofMade());
         }
     }
 
@@ -114,7 +218,7 @@ final class ScriptedVisitingBridge {
             RoomEvent e = seen.get(read++);
             if (dm.equals(e.roomId()) && hbBot.value().equals(e.sender()) && e.type() != null
                     && e.type().startsWith(MessageType.PREFIX)) {
-                receivedTypes.add(e.type());
+                received.add(e);
                 JsonNode ts = e.json().get("origin_server_ts");
                 feed(new VisitingInput.Received(hbBot, e.type(), e.content(),
                         ts == null ? Optional.empty() : Optional.of(Instant.ofEpochMilli(ts.asLong()))));

@@ -523,8 +523,37 @@ public final class HostingEngine {
         } catch (DecodeException e) {
             return Optional.empty();
         }
-        TrustRecord r = lease.record;
-        return Optional.of(new Accept(r.txnId(), r.epoch(), r.establishedAt().toEpochMilli(), policy.lease()));
+        return Optional.of(acceptOf(lease.record));
+    }
+
+    /** The accept that granted {@code r}, as it was sent. */
+    private Accept acceptOf(TrustRecord r) {
+        return new Accept(r.txnId(), r.epoch(), r.establishedAt().toEpochMilli(), policy.lease());
+    }
+
+    /**
+     * What a restarted engine still owes (spec §10.6): the accept of every record in force that no heartbeat has
+     * confirmed, sent again under its Client-Server transaction id. Carry these out once, right after
+     * construction. A crash between recording trust and sending the accept would otherwise leave the visiting
+     * bridge without it for good: its resent answer reuses its transaction id, so the homeserver does not deliver
+     * it again. Where the first accept did arrive, the homeserver's deduplication, or the visiting bridge (an
+     * identical duplicate), drops this one. Without a {@link HostingJournal} no heartbeat is known, so every
+     * record in force counts as unconfirmed.
+     */
+    public List<HostingOutput> resendUnconfirmedAccepts() {
+        List<TrustRecord> unconfirmed = new ArrayList<>();
+        for (LeaseState lease : leases.values()) {
+            if (lease.lastSeq == 0) {
+                unconfirmed.add(lease.record);
+            }
+        }
+        unconfirmed.sort(java.util.Comparator.comparing((TrustRecord r) -> r.key().userId().value())
+                .thenComparing(r -> r.key().network().toString()));
+        List<HostingOutput> out = new ArrayList<>();
+        for (TrustRecord r : unconfirmed) {
+            out.add(send(r.vb().bot(), MessageType.ACCEPT, MessageCodec.encode(acceptOf(r)), r.txnId()));
+        }
+        return out;
     }
 
     private void visitorCancel(UserId sender, Cancel c, JsonNode content, Instant now, List<HostingOutput> out) {

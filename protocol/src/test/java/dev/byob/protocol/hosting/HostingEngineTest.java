@@ -1036,6 +1036,33 @@ class HostingEngineTest {
     }
 
     @Test
+    void restart_afterRecordingTrustButBeforeTheAcceptWasSent_sendsTheStoredAcceptAgain() {
+        // The homeserver would drop the visiting bridge's resent answer (same transaction id), so the restarted
+        // engine must send the accept of its own accord (§10.6).
+        InMemoryHostingJournal journal = new InMemoryHostingJournal();
+        hb = new HostingEngine(Fixtures.hbPolicy(), store, fillInLog, journal, BridgedRooms.NONE, new Random(3), T0);
+        List<HostingOutput> lost = handshake(VB_BOT, VB_KEY, T0);
+        HostingOutput.Send accept = lost.stream().filter(HostingOutput.Send.class::isInstance)
+                .map(HostingOutput.Send.class::cast).filter(x -> x.type() == MessageType.ACCEPT).findFirst().orElseThrow();
+
+        hb = new HostingEngine(Fixtures.hbPolicy(), store, fillInLog, journal, BridgedRooms.NONE, new Random(4),
+                T0.plusSeconds(30));
+        assertEquals(List.of(accept), hb.resendUnconfirmedAccepts());
+    }
+
+    @Test
+    void restart_afterAHeartbeatConfirmedTheAccept_sendsNothingAgain() {
+        InMemoryHostingJournal journal = new InMemoryHostingJournal();
+        hb = new HostingEngine(Fixtures.hbPolicy(), store, fillInLog, journal, BridgedRooms.NONE, new Random(3), T0);
+        handshake(VB_BOT, VB_KEY, T0);
+        send(VB_BOT, VB_KEY, new Heartbeat(new TxnId("hb-first-1"), USER, NETWORK, 1, 1, 0), T0.plusSeconds(1));
+
+        hb = new HostingEngine(Fixtures.hbPolicy(), store, fillInLog, journal, BridgedRooms.NONE, new Random(4),
+                T0.plusSeconds(30));
+        assertEquals(List.of(), hb.resendUnconfirmedAccepts());
+    }
+
+    @Test
     void restart_withAJournal_keepsTheLastHeartbeatAndTheMessagesStillWaiting() {
         InMemoryHostingJournal journal = new InMemoryHostingJournal();
         hb = new HostingEngine(Fixtures.hbPolicy(), store, fillInLog, journal, BridgedRooms.NONE, new Random(3), T0);
