@@ -3,7 +3,6 @@ package dev.byob.protocol.discovery;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.byob.protocol.id.Network;
 import dev.byob.protocol.id.UserId;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -12,8 +11,9 @@ import java.util.Optional;
  * room: which bridge bot bridges it to which channel of which network.
  *
  * <p>Anyone allowed to send state in a room can send this event, so it names a hosting bridge only
- * when its {@code sender} is the bridge bot: the event's {@code bridgebot} when present, which must
- * then equal the sender. An event from anyone else is {@link Verdict#FORGED} and must be ignored.
+ * when its {@code sender} is its {@code bridgebot} (spec §2.2). An event from anyone else is
+ * {@link Verdict#FORGED} and must be ignored; one without {@code bridgebot} is {@link Verdict#MALFORMED}.
+ * Protocol and network ids are taken exactly as written.
  */
 public record BridgeInfo(String eventType, BridgeStateKey stateKey, UserId hbBot, Network network, String channel,
                          boolean active) {
@@ -67,14 +67,12 @@ public record BridgeInfo(String eventType, BridgeStateKey stateKey, UserId hbBot
             return malformed(e.getMessage());
         }
         JsonNode bridgebot = content.get("bridgebot");
-        if (bridgebot != null && !bridgebot.isNull()) {
-            if (!bridgebot.isTextual()) {
-                return malformed("bridgebot must be a string");
-            }
-            if (!bridgebot.textValue().equals(sender.value())) {
-                return new Reading(Verdict.FORGED, Optional.empty(),
-                        "sent by " + sender + ", not by its bridgebot " + bridgebot.textValue());
-            }
+        if (bridgebot == null || !bridgebot.isTextual()) {
+            return malformed("bridgebot (a user id) is required for byob (spec §2.1)");
+        }
+        if (!bridgebot.textValue().equals(sender.value())) {
+            return new Reading(Verdict.FORGED, Optional.empty(),
+                    "sent by " + sender + ", not by its bridgebot " + bridgebot.textValue());
         }
         Optional<String> protocol = id(content, "protocol");
         Optional<String> network = id(content, "network");
@@ -87,8 +85,8 @@ public record BridgeInfo(String eventType, BridgeStateKey stateKey, UserId hbBot
         }
         Network net;
         try {
-            // MSC2346: ids are case-insensitive and should be lower case.
-            net = new Network(protocol.get().toLowerCase(Locale.ROOT), network.get().toLowerCase(Locale.ROOT));
+            // Copied byte for byte (spec §2.2): both bridges must name the network alike in their messages.
+            net = new Network(protocol.get(), network.get());
         } catch (IllegalArgumentException e) {
             return malformed(e.getMessage());
         }

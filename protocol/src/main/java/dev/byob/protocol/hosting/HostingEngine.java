@@ -148,6 +148,8 @@ public final class HostingEngine {
     /** Messages of an ended record still pending: relayed by us at {@code relayAt} unless seen relayed first. */
     private record Draining(TrustRecord record, List<Pending> messages, Instant relayAt) {}
 
+    /** How long replies are kept for resends after the exchange could have expired (§6.2 "Retention"). */
+    public static final Duration REPLY_RETENTION = Duration.ofMinutes(10);
     /** How long after a message an unmarked relay of it is matched to it by room and text (§12.6). */
     public static final Duration MATCH_WINDOW = Duration.ofSeconds(30);
     /** How many recently observed relays are remembered to match messages observed after them. */
@@ -320,9 +322,9 @@ public final class HostingEngine {
             return;
         }
         if (!in.direct()) {
-            // Answering in a shared room would leak the exchange; the spec has protocol messages in the DM only.
-            out.add(new HostingOutput.Refused(in.sender(), txnOf(in.content()), CancelCode.UNEXPECTED_MESSAGE,
-                    "byob messages are accepted only in a DM with the hosting bridge's bot, not in " + in.room()));
+            // Answering in a shared room would leak the exchange: ignored, as §3.4 and H7 say.
+            out.add(new HostingOutput.Ignored("byob messages are accepted only in a DM with the hosting bridge's "
+                    + "bot, not in " + in.room()));
             return;
         }
         ByobMessage message;
@@ -1214,8 +1216,10 @@ public final class HostingEngine {
                 MessageCodec.encode(new Cancel(t, code, bounded(reason))), t)));
     }
 
+    /** Keeps a reply for resends until the longest an exchange can live, plus {@link #REPLY_RETENTION} (§6.2). */
     private void remember(ReplyKey key, byte[] inCanonical, MessageType outType, ObjectNode content, Instant now) {
-        replies.put(key, new Reply(inCanonical, outType, content, now.plus(policy.challengeTtl())));
+        replies.put(key, new Reply(inCanonical, outType, content,
+                now.plus(policy.challengeTtl()).plus(REPLY_RETENTION)));
     }
 
     private HostingOutput.Send send(UserId to, MessageType type, ObjectNode content, TxnId txn) {

@@ -66,23 +66,24 @@ class BridgeInfoTest {
     }
 
     @Test
-    void read_noBridgebot_senderIsTheBot() {
+    void read_noBridgebot_isNotUsable_evenFromTheBot() {
         ObjectNode content = VALID.deepCopy();
         content.remove("bridgebot");
-        Reading reading = read(BridgeInfo.M_BRIDGE, new UserId("@other:hb.example"), content);
-        assertEquals(Verdict.VALID, reading.verdict());
-        assertEquals(new UserId("@other:hb.example"), reading.info().orElseThrow().hbBot());
+        Reading reading = read(BridgeInfo.M_BRIDGE, HB_BOT, content);
+        assertEquals(Verdict.MALFORMED, reading.verdict());
+        assertTrue(reading.reason().contains("bridgebot"), reading.reason());
     }
 
     @Test
-    void read_upperCaseIds_lowerCasedButChannelKept() {
+    void read_ids_copiedExactly_andAProtocolIdOutsideTheGrammarIsNotUsable() {
         ObjectNode content = VALID.deepCopy();
-        content.putObject("protocol").put("id", "IRC");
         content.putObject("network").put("id", "Irc.Example.NET");
         content.putObject("channel").put("id", "#Chat");
         BridgeInfo info = read(BridgeInfo.HALF_SHOT_BRIDGE, HB_BOT, content).info().orElseThrow();
-        assertEquals(Network.irc("irc.example.net"), info.network());
+        assertEquals(Network.irc("Irc.Example.NET"), info.network(), "byte for byte (spec §2.2)");
         assertEquals("#Chat", info.channel());
+        content.putObject("protocol").put("id", "IRC");
+        assertEquals(Verdict.MALFORMED, read(BridgeInfo.HALF_SHOT_BRIDGE, HB_BOT, content).verdict());
     }
 
     @Test

@@ -182,11 +182,11 @@ class HostingEngineTest {
     }
 
     @Test
-    void request_outsideADm_isRefusedWithoutAReply() {
+    void request_outsideADm_isIgnoredWithoutAReply() {
         Request r = request();
         List<HostingOutput> out = hb.handle(new HostingInput.RoomMessage(DM, false, VB_BOT, r.type().eventType(),
                 signed(r, VB_BOT, VB_KEY)), T0);
-        assertEquals(CancelCode.UNEXPECTED_MESSAGE, first(out, HostingOutput.Refused.class).code());
+        assertTrue(first(out, HostingOutput.Ignored.class).reason().contains("only in a DM"));
         assertEquals(0, sendCount(out));
     }
 
@@ -570,8 +570,12 @@ class HostingEngineTest {
         Cancel cancel = (Cancel) sent(hb.handle(new HostingInput.Tick(), expiry), MessageType.CANCEL);
         assertEquals(CancelCode.TIMEOUT, cancel.code());
         assertEquals("the challenge expired without the Matrix proof, the answer", cancel.reason());
-        // A late resend of the request is told the same, not given a new exchange.
+        // A late resend of the request is told the same, not given a new exchange, for 10 minutes after
+        // the exchange could have lived (§6.2), even after the timer swept the old replies.
         assertEquals(cancel, sent(send(VB_BOT, VB_KEY, r, expiry.plusSeconds(1)), MessageType.CANCEL));
+        Instant late = expiry.plus(Duration.ofMinutes(19));
+        hb.handle(new HostingInput.Tick(), late);
+        assertEquals(cancel, sent(send(VB_BOT, VB_KEY, r, late), MessageType.CANCEL));
         assertEquals(0, hb.inFlight());
     }
 
