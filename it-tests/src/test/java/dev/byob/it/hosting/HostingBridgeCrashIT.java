@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.byob.hosting.byob.ByobCoordinator;
 import dev.byob.it.fixtures.IrcMessage;
 import dev.byob.it.fixtures.RoomEvent;
 import dev.byob.it.harness.AppserviceRegistration;
@@ -22,6 +21,7 @@ import dev.byob.it.hosting.BridgedChannel.Person;
 import dev.byob.it.hosting.BridgedChannel.VisitingBot;
 import dev.byob.protocol.message.CancelCode;
 import dev.byob.protocol.message.MessageType;
+import dev.byob.protocol.message.RelayMarks;
 import dev.byob.protocol.visiting.VisitingInput;
 import dev.byob.protocol.visiting.VisitingOutput;
 import dev.byob.protocol.visiting.VisitingState;
@@ -137,7 +137,7 @@ class HostingBridgeCrashIT {
                 // visiting bridge relays it), and the bridge relays nothing of hers; alice[m] stays away.
                 String aside = "aside " + Names.unique("m");
                 String eventId = alice.matrix().sendText(channel.room, aside);
-                alice.irc().privmsg(channel.channel, aside, Map.of(ByobCoordinator.ORIGIN_TAG, eventId));
+                alice.irc().privmsg(channel.channel, aside, Map.of(RelayMarks.ORIGIN_TAG, eventId));
                 String marker = "marker " + Names.unique("m");
                 channel.owner.sendText(channel.room, marker);
                 channel.bob.awaitPrivmsg(channel.channel, marker, WAIT);

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.byob.hosting.HostingBridge;
-import dev.byob.hosting.byob.ByobCoordinator;
 import dev.byob.it.fixtures.IrcMessage;
 import dev.byob.it.fixtures.RoomEvent;
 import dev.byob.it.harness.Homeserver;
@@ -20,6 +19,7 @@ import dev.byob.protocol.id.TxnId;
 import dev.byob.protocol.id.UserId;
 import dev.byob.protocol.message.Heartbeat;
 import dev.byob.protocol.message.MessageType;
+import dev.byob.protocol.message.RelayMarks;
 import dev.byob.protocol.message.Release;
 import dev.byob.protocol.message.RevokeCode;
 import dev.byob.protocol.message.SignedContent;
@@ -132,7 +132,7 @@ class HostingBridgeOverrideIT {
                 vb2.awaitOutput("a lease", 0, o -> o instanceof VisitingOutput.LeaseRenewed, WAIT);
                 String aside = "aside " + Names.unique("m");
                 String eventId = alice.matrix().sendText(channel.room, aside);
-                alice.irc().privmsg(channel.channel, aside, Map.of(ByobCoordinator.ORIGIN_TAG, eventId));
+                alice.irc().privmsg(channel.channel, aside, Map.of(RelayMarks.ORIGIN_TAG, eventId));
                 assertEquals(alice.irc().nick(), channel.bob.awaitPrivmsg(channel.channel, aside, WAIT).nick());
                 String marker = "marker " + Names.unique("m");
                 channel.owner.sendText(channel.room, marker);
