@@ -180,6 +180,11 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
     /** While a failed event waits for its retry, events are not handled before this time (in order). */
     private Instant drainPausedUntil;
     private final Counter eventFailures;
+    private final Counter eventsHandled;
+    /** Events handled whose deletion from the store is deferred, not yet committed ({@link #flush}). */
+    private int unflushed;
+    /** Whether the event being handled sent something to IRC. */
+    private boolean sentToIrc;
     private volatile boolean closed;
 
     /**
@@ -193,12 +198,15 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
 
     /**
      * A core as {@link #BridgeCore(BridgeConfig, MatrixClient, SqlTransactionSink, SqlBridgedRooms, RelayGate)}
-     * describes, registering its metrics ({@code hosting_bridge_events_failed_total{outcome}}) in {@code metrics}.
+     * describes, registering its metrics ({@code hosting_bridge_events_failed_total{outcome}} and
+     * {@code hosting_bridge_events_handled_total}) in {@code metrics}.
      */
     public BridgeCore(BridgeConfig config, MatrixClient matrix, SqlTransactionSink sink, SqlBridgedRooms rooms,
                       RelayGate gate, MetricsRegistry metrics) {
         this.eventFailures = metrics.counter("hosting_bridge_events_failed_total",
                 "Stored events whose handling failed: retried later, or dropped after the last attempt", "outcome");
+        this.eventsHandled = metrics.counter("hosting_bridge_events_handled_total",
+                "Stored events handled (or dropped after the last attempt) whose deletion from the store is committed");
         this.config = Objects.requireNonNull(config, "config");
         this.matrix = Objects.requireNonNull(matrix, "matrix");
         this.sink = Objects.requireNonNull(sink, "sink");
@@ -250,6 +258,7 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
                 connectBot(network);
             }
             drain();
+            flush();
             scheduleTick();
             return null;
         }).get();
@@ -265,6 +274,11 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
                 task.run();
             } catch (RuntimeException e) {
                 LOG.error("bridge core task failed", e);
+            }
+            try {
+                flush();
+            } catch (RuntimeException e) {
+                LOG.error("cannot commit the bridge core's deferred writes; their events will be handled again", e);
             }
             try {
                 scheduleTick();
@@ -354,6 +368,7 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
      * attempt it is logged as an error, counted and deleted.
      */
     private void drain() {
+        sentToIrc = false;
         if (drainPausedUntil != null && Clock.systemUTC().instant().isBefore(drainPausedUntil)) {
             return; // a retry is scheduled
         }
@@ -392,8 +407,26 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
                     eventFailures.labels("dropped").inc();
                 }
                 sink.done(p.seq());
+                unflushed++;
+                if (sentToIrc) {
+                    flush(); // its deletion durable at once, as a repeated relay to IRC would be seen twice
+                }
             }
+            flush();
         }
+    }
+
+    /**
+     * Commits the writes deferred on the core thread: the deletions of handled events and what their handling
+     * journaled, many events in one commit. Runs after every core task and batch of events, before anything is
+     * relayed (so what was decided before it is durable first) and after an event that was relayed to IRC.
+     */
+    private void flush() {
+        sentToIrc = false;
+        int handled = unflushed;
+        unflushed = 0;
+        sink.flush();
+        eventsHandled.inc(handled);
     }
 
     /** Stops handling events for {@code delay}, then drains again. */
@@ -521,6 +554,8 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
     }
 
     private void sendToIrc(Bridged b, MatrixEvents.Relay relay) {
+        flush();
+        sentToIrc = true;
         NetworkState network = b.network;
         PuppetPlan.Via via = PuppetPlan.relay(network.config.relaybot(),
                 gate.puppetWanted(relay.sender(), network.network));
@@ -848,6 +883,7 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
             return;
         }
         String txnId = "byob.relay." + network.config.id() + "." + msgid;
+        flush();
         matrix.as(ghost).sendMessageEvent(b.room, "m.room.message", Formatting.toMatrix(message), txnId);
     }
 
