@@ -77,7 +77,8 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
     /** How many recent IRC lines are kept by msgid for {@link #relayToMatrixNow}. */
     static final int RECENT_LINES = 1000;
     private static final int RECENT_RELAYED = 1000;
-    private static final int BATCH = 100;
+    /** Events read and handled at a time, their deletions and journal entries committed together. */
+    private static final int BATCH = 1000;
     private static final CaseMapping FOLD = CaseMapping.RFC1459;
     private static final List<String> BOT_CAPABILITIES = List.of("message-tags", "account-tag", "server-time",
             "echo-message", "extended-join", "account-notify");

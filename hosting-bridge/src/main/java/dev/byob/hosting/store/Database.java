@@ -47,6 +47,8 @@ public final class Database implements AutoCloseable {
 
     /** How long SQLite waits for another process's lock (an operator's {@code sqlite3} shell) before failing. */
     static final int BUSY_TIMEOUT_MS = 5_000;
+    /** SQLite's page cache per connection, in KiB. */
+    static final int CACHE_KIB = 64 * 1024;
 
     /** Work done inside a transaction, given the transaction's connection. */
     @FunctionalInterface
@@ -368,6 +370,9 @@ public final class Database implements AutoCloseable {
             settings.setJournalMode(SQLiteConfig.JournalMode.WAL);
             settings.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
             settings.setBusyTimeout(BUSY_TIMEOUT_MS);
+            // The journal and the pending events are written at random places for every event: keep the pages
+            // in memory rather than read them back for each (SQLite's default cache is 2 MiB).
+            settings.setCacheSize(-CACHE_KIB);
             settings.enforceForeignKeys(true);
             Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, settings.toProperties());
             try (Statement s = c.createStatement(); ResultSet mode = s.executeQuery("PRAGMA journal_mode")) {
