@@ -53,6 +53,12 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
     public static final String VB_BOT_LOCALPART = "hbvb_bridge";
     /** Its ghosts' localpart prefix. */
     public static final String VB_GHOST_PREFIX = "hbvb_irc_";
+    /** The registration of the bridge the load benchmark drives ({@code dev.byob.it.bench.HostingBridgeLoad}). */
+    public static final String LOAD_ID = "byob-hosting-bridge-load";
+    /** Its bot's localpart. */
+    public static final String LOAD_BOT_LOCALPART = "hbload_bridge";
+    /** Its ghosts' localpart prefix. */
+    public static final String LOAD_GHOST_PREFIX = "hbload_irc_";
 
     /**
      * Writes the bridge's configuration for {@code registration} to {@code file}: homeserver, appservice with the
@@ -115,7 +121,8 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
                 registration(RELAY_ID, RELAY_BOT_LOCALPART, RELAY_GHOST_PREFIX, serverName),
                 registration(BYOB_ID, BYOB_BOT_LOCALPART, BYOB_GHOST_PREFIX, serverName),
                 registration(LEASE_ID, LEASE_BOT_LOCALPART, LEASE_GHOST_PREFIX, serverName),
-                registration(VB_ID, VB_BOT_LOCALPART, VB_GHOST_PREFIX, serverName));
+                registration(VB_ID, VB_BOT_LOCALPART, VB_GHOST_PREFIX, serverName),
+                registration(LOAD_ID, LOAD_BOT_LOCALPART, LOAD_GHOST_PREFIX, serverName));
     }
 
     private static AppserviceRegistration registration(String id, String bot, String ghostPrefix, String serverName) {
