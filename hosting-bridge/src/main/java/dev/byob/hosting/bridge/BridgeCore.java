@@ -83,7 +83,8 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
     private static final int RECENT_RELAYED = 1000;
     /** The prefix of the ids the core gives lines the network sent without a {@code msgid}. */
     private static final String LOCAL_MSGID = "local-";
-    private static final int BATCH = 100;
+    /** Events read and handled at a time, their deletions and journal entries committed together. */
+    private static final int BATCH = 1000;
     private static final CaseMapping FOLD = CaseMapping.RFC1459;
     private static final List<String> BOT_CAPABILITIES = List.of("message-tags", "account-tag", "server-time",
             "echo-message", "extended-join", "account-notify");
@@ -196,6 +197,11 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
     /** While a failed event waits for its retry, events are not handled before this time (in order). */
     private Instant drainPausedUntil;
     private final Counter eventFailures;
+    private final Counter eventsHandled;
+    /** Events handled whose deletion from the store is deferred, not yet committed ({@link #flush}). */
+    private int unflushed;
+    /** Whether the event being handled sent something to IRC. */
+    private boolean sentToIrc;
     private volatile boolean closed;
 
     /**
@@ -209,12 +215,15 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
 
     /**
      * A core as {@link #BridgeCore(BridgeConfig, MatrixClient, SqlTransactionSink, SqlBridgedRooms, RelayGate)}
-     * describes, registering its metrics ({@code hosting_bridge_events_failed_total{outcome}}) in {@code metrics}.
+     * describes, registering its metrics ({@code hosting_bridge_events_failed_total{outcome}} and
+     * {@code hosting_bridge_events_handled_total}) in {@code metrics}.
      */
     public BridgeCore(BridgeConfig config, MatrixClient matrix, SqlTransactionSink sink, SqlBridgedRooms rooms,
                       RelayGate gate, MetricsRegistry metrics) {
         this.eventFailures = metrics.counter("hosting_bridge_events_failed_total",
                 "Stored events whose handling failed: retried later, or dropped after the last attempt", "outcome");
+        this.eventsHandled = metrics.counter("hosting_bridge_events_handled_total",
+                "Stored events handled (or dropped after the last attempt) whose deletion from the store is committed");
         this.config = Objects.requireNonNull(config, "config");
         this.matrix = Objects.requireNonNull(matrix, "matrix");
         this.sink = Objects.requireNonNull(sink, "sink");
@@ -266,6 +275,7 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
                 connectBot(network);
             }
             drain();
+            flush();
             scheduleTick();
             return null;
         }).get();
@@ -281,6 +291,11 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
                 task.run();
             } catch (RuntimeException e) {
                 LOG.error("bridge core task failed", e);
+            }
+            try {
+                flush();
+            } catch (RuntimeException e) {
+                LOG.error("cannot commit the bridge core's deferred writes; their events will be handled again", e);
             }
             try {
                 scheduleTick();
@@ -397,6 +412,7 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
      * attempt it is logged as an error, counted and deleted.
      */
     private void drain() {
+        sentToIrc = false;
         if (drainPausedUntil != null && Clock.systemUTC().instant().isBefore(drainPausedUntil)) {
             return; // a retry is scheduled
         }
@@ -435,8 +451,26 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
                     eventFailures.labels("dropped").inc();
                 }
                 sink.done(p.seq());
+                unflushed++;
+                if (sentToIrc) {
+                    flush(); // its deletion durable at once, as a repeated relay to IRC would be seen twice
+                }
             }
+            flush();
         }
+    }
+
+    /**
+     * Commits the writes deferred on the core thread: the deletions of handled events and what their handling
+     * journaled, many events in one commit. Runs after every core task and batch of events, before anything is
+     * relayed (so what was decided before it is durable first) and after an event that was relayed to IRC.
+     */
+    private void flush() {
+        sentToIrc = false;
+        int handled = unflushed;
+        unflushed = 0;
+        sink.flush();
+        eventsHandled.inc(handled);
     }
 
     /** Stops handling events for {@code delay}, then drains again. */
@@ -565,6 +599,8 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
     }
 
     private void sendToIrc(Bridged b, MatrixEvents.Relay relay) {
+        flush();
+        sentToIrc = true;
         NetworkState network = b.network;
         PuppetPlan.Via via = PuppetPlan.relay(network.config.relaybot(),
                 gate.puppetWanted(relay.sender(), network.network));
@@ -995,6 +1031,7 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
             source.putObject("network").put("protocol", network.network.protocol()).put("id", network.network.id());
             source.put("msgid", msgid);
         }
+        flush();
         matrix.as(ghost).sendMessageEvent(b.room, "m.room.message", content, txnId);
     }
 

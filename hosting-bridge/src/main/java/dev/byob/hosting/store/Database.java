@@ -10,6 +10,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -34,12 +36,19 @@ import org.sqlite.SQLiteConfig;
  * ({@code NORMAL} would survive a {@code kill -9} too, but a power loss could undo the last commits,
  * and the protocol sends {@code accept} right after committing a trust record: undoing it would hand
  * an epoch out twice.) Writes are few — handshakes, heartbeats, fill-ins — so one fsync each is cheap.
+ *
+ * <p>The exception is the bridge core's work per event, which would cost an fsync or two for every event a
+ * homeserver sends: a write that may wait is {@linkplain #defer deferred} and committed with the others of
+ * its thread by {@link #flush}, before that thread's next transaction, or on {@link #close}, one commit
+ * for many events.
  */
 public final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 
     /** How long SQLite waits for another process's lock (an operator's {@code sqlite3} shell) before failing. */
     static final int BUSY_TIMEOUT_MS = 5_000;
+    /** SQLite's page cache per connection, in KiB. */
+    static final int CACHE_KIB = 64 * 1024;
 
     /** Work done inside a transaction, given the transaction's connection. */
     @FunctionalInterface
@@ -56,6 +65,8 @@ public final class Database implements AutoCloseable {
     private boolean rollbackOnly; // guarded by lock: a joined transaction failed
     private boolean closed; // guarded by lock
     private int schemaVersion;
+    /** Each thread's deferred writes, in the order they were deferred. */
+    private final ThreadLocal<List<Work<?>>> deferred = ThreadLocal.withInitial(ArrayList::new);
 
     private Database(DatabaseConfig config) {
         this.config = config;
@@ -121,10 +132,85 @@ public final class Database implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("the database " + config + " is closed");
             }
-            return depth > 0 ? joined(work) : outermost(work);
+            if (depth > 0) {
+                return joined(work);
+            }
+            flushDeferred();
+            return outermost(work);
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Defers {@code work}, a write that need not be durable at once: it runs, in the order deferred, in one
+     * transaction with this thread's other deferred writes when this thread calls {@link #flush}, begins its next
+     * transaction (the deferred writes are committed first, on their own), or closes the database. Inside a
+     * transaction under way on this thread it joins that transaction at once instead.
+     *
+     * <p>Until then it is neither visible nor durable: a crash forgets it, so defer only what is redone
+     * if lost, such as the effects of handling an event that stays stored until its deletion, deferred after
+     * them, is committed. If the transaction that runs the deferred writes fails, they are dropped and the
+     * failure is thrown to whoever caused it.
+     */
+    public void defer(Work<?> work) {
+        Objects.requireNonNull(work, "work");
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the database " + config + " is closed");
+            }
+            if (depth > 0) { // this thread's own transaction: the lock is held for its whole length
+                joined(work);
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        deferred.get().add(work);
+    }
+
+    /**
+     * Commits this thread's {@linkplain #defer deferred} writes in one transaction; does nothing if there are
+     * none.
+     *
+     * @throws StoreException if that transaction failed; the deferred writes were dropped
+     */
+    public void flush() {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the database " + config + " is closed");
+            }
+            if (depth > 0) {
+                joined(c -> runDeferred(c));
+            } else {
+                flushDeferred();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether this thread has deferred writes not yet run. */
+    public boolean hasDeferred() {
+        return !deferred.get().isEmpty();
+    }
+
+    private void flushDeferred() {
+        if (!deferred.get().isEmpty()) {
+            outermost(this::runDeferred);
+        }
+    }
+
+    private Void runDeferred(Connection c) throws SQLException {
+        List<Work<?>> works = deferred.get();
+        List<Work<?>> batch = List.copyOf(works);
+        works.clear(); // dropped if this fails: see defer()
+        for (Work<?> work : batch) {
+            work.run(c);
+        }
+        return null;
     }
 
     private <T> T joined(Work<T> work) {
@@ -284,6 +370,9 @@ public final class Database implements AutoCloseable {
             settings.setJournalMode(SQLiteConfig.JournalMode.WAL);
             settings.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
             settings.setBusyTimeout(BUSY_TIMEOUT_MS);
+            // The journal and the pending events are written at random places for every event: keep the pages
+            // in memory rather than read them back for each (SQLite's default cache is 2 MiB).
+            settings.setCacheSize(-CACHE_KIB);
             settings.enforceForeignKeys(true);
             Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, settings.toProperties());
             try (Statement s = c.createStatement(); ResultSet mode = s.executeQuery("PRAGMA journal_mode")) {
@@ -382,11 +471,21 @@ public final class Database implements AutoCloseable {
         return true;
     }
 
-    /** Closes the connection; later transactions fail. Idempotent. */
+    /**
+     * Commits the closing thread's {@linkplain #defer deferred} writes (a failure is logged), then closes the
+     * connection; later transactions fail. Idempotent.
+     */
     @Override
     public void close() {
         lock.lock();
         try {
+            if (!closed && depth == 0 && hasDeferred()) {
+                try {
+                    flushDeferred();
+                } catch (RuntimeException e) {
+                    LOG.warn("{}: deferred writes not committed at close: {}", config, e.getMessage());
+                }
+            }
             closed = true;
             dropConnection();
         } finally {

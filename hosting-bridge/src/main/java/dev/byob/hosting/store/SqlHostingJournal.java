@@ -15,8 +15,13 @@ import java.util.Objects;
 
 /**
  * The hosting engine's journal in SQLite or PostgreSQL (tables {@code lease_heartbeat} and
- * {@code pending_message}): each call is committed before it returns, and joins an enclosing
- * {@link Database#transaction} on the same thread.
+ * {@code pending_message}). {@link #heartbeatAccepted} is committed before it returns (a lease reply follows
+ * it); {@link #pendingAdded} and {@link #pendingResolved}, which the engine calls for a linked user's every
+ * message, are {@linkplain Database#defer deferred}: committed with the calling thread's next
+ * {@link Database#flush} or transaction. The bridge core flushes before it relays anything and after every
+ * task, and defers the deletion of the stored event that caused them after them, so a crash before the commit
+ * loses the event's deletion too and the event is handled, and journaled, again. Inside an enclosing
+ * {@link Database#transaction} on the same thread every call joins it.
  */
 public final class SqlHostingJournal implements HostingJournal {
     private final Database database;
@@ -76,7 +81,7 @@ public final class SqlHostingJournal implements HostingJournal {
 
     @Override
     public void pendingAdded(TrustKey key, long epoch, PendingMessage m) {
-        database.transaction(c -> {
+        database.defer(c -> {
             // The ordinal keeps observation order even for messages seen in the same millisecond.
             try (PreparedStatement s = c.prepareStatement("INSERT INTO pending_message (" + KeyColumns.NAMES
                     + ", epoch, direction, message_id, room_id, seen_at, ordinal) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?,"
@@ -98,7 +103,7 @@ public final class SqlHostingJournal implements HostingJournal {
 
     @Override
     public void pendingResolved(TrustKey key, long epoch, Lease.Direction direction, String messageId) {
-        database.transaction(c -> {
+        database.defer(c -> {
             try (PreparedStatement s = c.prepareStatement("DELETE FROM pending_message WHERE " + KeyColumns.MATCH
                     + " AND epoch = ? AND direction = ? AND message_id = ?")) {
                 int i = KeyColumns.bind(s, 1, key);

@@ -17,7 +17,8 @@ import java.util.Objects;
  * The durable {@link TransactionSink}: a transaction's events go to table {@code pending_event}, in order,
  * and its id to {@code appservice_transaction} ({@link ProcessedTransactions}), in one database transaction.
  * The bridge core reads them back with {@link #pending}, in the order received, and deletes each once
- * handled ({@link #done}); what it had not finished when the process died is still there at the next start.
+ * handled ({@link #done}, committed in batches by {@link #flush}); what it had not finished, or whose deletion
+ * was not yet committed, when the process died is still there at the next start.
  */
 public final class SqlTransactionSink implements TransactionSink {
     /**
@@ -149,13 +150,27 @@ public final class SqlTransactionSink implements TransactionSink {
         });
     }
 
-    /** Forgets the stored event {@code seq}: it was handled. */
+    /**
+     * Forgets the stored event {@code seq}: it was handled. The deletion is {@linkplain Database#defer deferred}:
+     * it is committed, after the writes the handling deferred before it, by this thread's next {@link #flush}
+     * (or next transaction, {@link #pending} included). Until then a crash leaves the event stored, to be
+     * handled again at the next start, and with it what its handling deferred.
+     */
     public void done(long seq) {
-        database.transaction(c -> {
+        database.defer(c -> {
             try (PreparedStatement s = c.prepareStatement("DELETE FROM pending_event WHERE seq = ?")) {
                 s.setLong(1, seq);
                 return s.executeUpdate();
             }
         });
+    }
+
+    /**
+     * Commits this thread's deferred writes, {@link #done} among them, in one transaction.
+     *
+     * @throws StoreException if they could not be committed (they are dropped: the events stay stored)
+     */
+    public void flush() {
+        database.flush();
     }
 }

@@ -294,6 +294,97 @@ public abstract class DatabaseContract {
         }
     }
 
+    private static Work<Void> scratch(String value) {
+        return c -> {
+            insertScratch(c, value);
+            return null;
+        };
+    }
+
+    @Test
+    void defer_invisibleElsewhereUntilFlush_thenCommittedInOrder() {
+        Database database = withScratch();
+        Database elsewhere = databases().open(database.config());
+
+        database.defer(scratch("a"));
+        database.defer(scratch("b"));
+
+        assertTrue(database.hasDeferred());
+        assertEquals(List.of(), strings(elsewhere, "SELECT v FROM scratch"));
+        database.flush();
+        assertFalse(database.hasDeferred());
+        assertEquals(List.of("a", "b"), strings(elsewhere, "SELECT v FROM scratch"));
+    }
+
+    @Test
+    void defer_committedOnItsOwnBeforeTheThreadsNextTransaction() {
+        Database database = withScratch();
+        database.defer(scratch("deferred"));
+
+        assertThrows(IllegalStateException.class, () -> database.transaction(c -> {
+            insertScratch(c, "failing");
+            throw new IllegalStateException("boom");
+        }));
+
+        assertFalse(database.hasDeferred());
+        assertEquals(List.of("deferred"), strings(databases().open(database.config()), "SELECT v FROM scratch"));
+    }
+
+    @Test
+    void defer_insideATransaction_joinsItAndRollsBackWithIt() {
+        Database database = withScratch();
+
+        assertThrows(IllegalStateException.class, () -> database.transaction(c -> {
+            database.defer(scratch("inner"));
+            throw new IllegalStateException("boom");
+        }));
+
+        assertFalse(database.hasDeferred());
+        assertEquals(List.of(), strings(database, "SELECT v FROM scratch"));
+    }
+
+    @Test
+    void flush_commitsOnlyThisThreadsDeferredWrites() throws Exception {
+        Database database = withScratch();
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            other.submit(() -> database.defer(scratch("other"))).get(10, TimeUnit.SECONDS);
+            database.defer(scratch("mine"));
+
+            database.flush();
+
+            assertEquals(List.of("mine"), strings(database, "SELECT v FROM scratch"));
+            other.submit(database::flush).get(10, TimeUnit.SECONDS);
+            assertEquals(List.of("mine", "other"), strings(database, "SELECT v FROM scratch ORDER BY v"));
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    @Test
+    void flush_failingDeferredWrite_allDroppedAndThrown() {
+        Database database = withScratch();
+        database.defer(scratch("a"));
+        database.defer(scratch(null));
+
+        StoreException e = assertThrows(StoreException.class, database::flush);
+
+        assertEquals(StoreException.Code.QUERY_FAILED, e.code());
+        assertFalse(database.hasDeferred());
+        assertEquals(List.of(), strings(database, "SELECT v FROM scratch"));
+        database.flush(); // nothing left, and usable
+    }
+
+    @Test
+    void close_commitsTheDeferredWrites() {
+        Database database = withScratch();
+        database.defer(scratch("a"));
+
+        database.close();
+
+        assertEquals(List.of("a"), strings(databases().open(database.config()), "SELECT v FROM scratch"));
+    }
+
     @Test
     void transaction_closedDatabase_illegalState() {
         Database database = databases().openFresh();

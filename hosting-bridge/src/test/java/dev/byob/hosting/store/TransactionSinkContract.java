@@ -7,8 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.byob.hosting.appservice.Transaction;
+import dev.byob.protocol.hosting.HostingJournal;
+import dev.byob.protocol.id.Network;
+import dev.byob.protocol.id.RoomId;
+import dev.byob.protocol.id.UserId;
+import dev.byob.protocol.message.Lease;
+import dev.byob.protocol.trust.TrustKey;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -81,6 +89,33 @@ public abstract class TransactionSinkContract {
         sink.accept(new Transaction("2", List.of(event("$c")), List.of()));
 
         assertEquals(List.of("$b", "$c"), ids(sink.pending(10)));
+    }
+
+    @Test
+    void done_committedByFlush_togetherWithWhatTheHandlingJournaledBefore() throws Exception {
+        DatabaseConfig config = databases().fresh();
+        Database database = databases().open(config);
+        SqlTransactionSink sink = new SqlTransactionSink(database, Clock.systemUTC());
+        SqlHostingJournal journal = new SqlHostingJournal(database);
+        sink.accept(new Transaction("1", List.of(event("$a"), event("$b")), List.of()));
+        // What a bridge started after a crash would find.
+        Database elsewhere = databases().open(config);
+        SqlTransactionSink restartedSink = new SqlTransactionSink(elsewhere, Clock.systemUTC());
+        SqlHostingJournal restartedJournal = new SqlHostingJournal(elsewhere);
+        TrustKey key = new TrustKey(UserId.parse("@hb:example.org"), UserId.parse("@alice:example.org"),
+                Network.irc("libera"));
+        long first = sink.pending(1).get(0).seq(); // as the core reads a batch, then handles it
+
+        journal.pendingAdded(key, 1, new HostingJournal.PendingMessage(Lease.Direction.TO_REMOTE, "$a",
+                RoomId.parse("!room:example.org"), Instant.parse("2026-01-01T00:00:00Z")));
+        sink.done(first);
+
+        assertEquals(List.of("$a", "$b"), ids(restartedSink.pending(10)), "a crash now: $a is handled again");
+        assertEquals(Map.of(), restartedJournal.load(Map.of(key, 1L)).pending());
+        sink.flush();
+        assertEquals(List.of("$b"), ids(restartedSink.pending(10)));
+        assertEquals(List.of("$a"), restartedJournal.load(Map.of(key, 1L)).pending().get(key).stream()
+                .map(HostingJournal.PendingMessage::messageId).toList());
     }
 
     @Test

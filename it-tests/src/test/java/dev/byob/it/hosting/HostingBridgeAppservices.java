@@ -53,6 +53,12 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
     public static final String VB_BOT_LOCALPART = "hbvb_bridge";
     /** Its ghosts' localpart prefix. */
     public static final String VB_GHOST_PREFIX = "hbvb_irc_";
+    /** The registration of the bridge the load benchmark drives ({@code dev.byob.it.bench.HostingBridgeLoad}). */
+    public static final String LOAD_ID = "byob-hosting-bridge-load";
+    /** Its bot's localpart. */
+    public static final String LOAD_BOT_LOCALPART = "hbload_bridge";
+    /** Its ghosts' localpart prefix. */
+    public static final String LOAD_GHOST_PREFIX = "hbload_irc_";
 
     /** The registration of the bridge that refuses bad proofs ({@code HostingBridgeRefusalIT}). */
     public static final String REFUSAL_ID = "byob-hosting-bridge-refusal-it";
@@ -139,7 +145,8 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
                 registration(VB_ID, VB_BOT_LOCALPART, VB_GHOST_PREFIX, serverName),
                 registration(REFUSAL_ID, REFUSAL_BOT_LOCALPART, REFUSAL_GHOST_PREFIX, serverName),
                 registration(OVERRIDE_ID, OVERRIDE_BOT_LOCALPART, OVERRIDE_GHOST_PREFIX, serverName),
-                registration(CRASH_ID, CRASH_BOT_LOCALPART, CRASH_GHOST_PREFIX, serverName));
+                registration(CRASH_ID, CRASH_BOT_LOCALPART, CRASH_GHOST_PREFIX, serverName),
+                registration(LOAD_ID, LOAD_BOT_LOCALPART, LOAD_GHOST_PREFIX, serverName));
     }
 
     private static AppserviceRegistration registration(String id, String bot, String ghostPrefix, String serverName) {

@@ -12,8 +12,10 @@ import java.util.Objects;
  * The hosting engine's state beyond trust records and fill-ins that must survive a restart (§10.6,
  * §12.8): the last heartbeat accepted per record, so an old heartbeat cannot renew a lease again, and
  * the user's messages still waiting to be observed relayed, so none is lost. A real bridge keeps it in
- * its database, writing each call durably before it returns; {@link InMemoryHostingJournal} keeps it
- * for the life of the process, {@link #NONE} not at all.
+ * its database, writing each call durably before it returns, or, for {@link #pendingAdded} and
+ * {@link #pendingResolved}, before it forgets the input that caused the call (which it would otherwise
+ * see again after a crash) and before it relays anything: then many can share one commit.
+ * {@link InMemoryHostingJournal} keeps it for the life of the process, {@link #NONE} not at all.
  */
 public interface HostingJournal {
 
