@@ -14,10 +14,10 @@ import picocli.CommandLine.Command;
                 + "signatures and test vectors."
         },
         subcommands = {SimulateCommand.class, KeygenCommand.class, SignCommand.class, VerifyCommand.class,
-            VectorsCommand.class, InspectCommand.class, picocli.AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class},
+            VectorsCommand.class, InspectCommand.class, ConformanceCommand.class, picocli.AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class},
         footer = {
             "",
-            "Exit codes: 0 success, 1 the run found a problem, 2 bad usage or input."
+            "Exit codes: 0 success, 1 the run found a problem, 2 bad usage or input, 3 (conformance) a server could not be reached or refused the credentials."
         })
 public final class ByobCommand implements Runnable {
 
