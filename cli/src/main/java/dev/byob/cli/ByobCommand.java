@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = {
             "Tools for MSC3647 \"Bring Your Own Bridge\": run the protocol between a hosting bridge and a "
                 + "visiting bridge in-process and watch what they say to each other; make and check keys, "
-                + "signatures and test vectors."
+                + "signatures and test vectors; drive a live hosting bridge through the specification (conformance)."
         },
         subcommands = {SimulateCommand.class, KeygenCommand.class, SignCommand.class, VerifyCommand.class,
             VectorsCommand.class, InspectCommand.class, ConformanceCommand.class, picocli.AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class},

@@ -73,6 +73,4 @@ public interface HbWire {
      */
     Optional<HbMessage> await(int from, Predicate<HbMessage> wanted, Duration timeout);
 
-    /** Waits, letting time pass (and the hosting bridge's messages arrive). */
-    void pause(Duration duration);
 }

@@ -227,14 +227,6 @@ public final class LiveWire implements HbWire, AutoCloseable {
         }
     }
 
-    @Override
-    public void pause(Duration duration) {
-        Instant end = Instant.now().plus(duration);
-        while (Instant.now().isBefore(end)) {
-            Duration left = Duration.between(Instant.now(), end);
-            syncOnce(left.compareTo(Duration.ofSeconds(1)) < 0 ? left : Duration.ofSeconds(1));
-        }
-    }
 
     /** One /sync as the visiting bridge's bot: keeps the hosting bridge's byob messages in the DM and the bridged room. */
     private void syncOnce(Duration timeout) {

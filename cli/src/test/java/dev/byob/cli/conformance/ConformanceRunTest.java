@@ -67,4 +67,21 @@ class ConformanceRunTest {
         assertTrue(expiry.detail().contains("600 s") && expiry.detail().contains("--max-expiry-wait"),
                 expiry.detail());
     }
+
+    @Test
+    void report_namesTheFailedSection_forPeopleAndMachines() throws Exception {
+        EngineWire wire = new EngineWire(EngineWire.Defect.TRUSTS_NICKS, Duration.ofSeconds(20));
+        ConformanceRun run = new ConformanceRun(EngineWire.target(), wire, new SecureRandom());
+        List<CheckResult> results = run.run(r -> { });
+
+        String summary = Report.summary(results);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Report.json(EngineWire.target(), results,
+                run.cleanUp()));
+
+        assertTrue(summary.endsWith("1 failed, 0 skipped; failed: §8.2 irc-not-logged-in"), summary);
+        assertEquals(1, json.path("summary").path("fail").asInt());
+        assertEquals("fail", json.path("checks").get(ConformanceRun.CHECKS.indexOf(ConformanceRun.IRC_NOT_LOGGED_IN))
+                .path("verdict").asText());
+        assertTrue(Report.human(results.get(0)).startsWith("PASS  §3.1   dm"), Report.human(results.get(0)));
+    }
 }

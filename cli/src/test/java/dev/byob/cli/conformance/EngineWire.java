@@ -153,10 +153,6 @@ final class EngineWire implements HbWire {
         }
     }
 
-    @Override
-    public void pause(Duration duration) {
-        await(received.size(), m -> false, duration);
-    }
 
     private void feed(HostingInput input) {
         inputs.add(input);

@@ -1,0 +1,185 @@
+package dev.byob.it.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.byob.cli.ByobCommand;
+import dev.byob.hosting.HostingBridge;
+import dev.byob.hosting.config.BridgeConfig;
+import dev.byob.it.fixtures.MatrixUserClient;
+import dev.byob.it.harness.AppserviceRegistration;
+import dev.byob.it.harness.Homeserver;
+import dev.byob.it.harness.IrcNetwork;
+import dev.byob.it.harness.MatrixAccount;
+import dev.byob.it.harness.Names;
+import dev.byob.it.harness.RealServers;
+import dev.byob.it.hosting.HostingBridgeAppservices;
+import dev.byob.kit.matrix.MatrixClient;
+import dev.byob.protocol.discovery.BridgeInfo;
+import dev.byob.protocol.id.Network;
+import dev.byob.protocol.id.RoomId;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code byob conformance}, run in-process through its command line, against real hosting bridges on the harness's
+ * Synapse and IRC network: the reference hosting bridge passes every check; a hosting bridge with one deliberate
+ * defect ({@link NickTrustingHostingBridge}) fails the check of the section it breaks, §8.2, and only that one.
+ */
+@RealServers
+class ConformanceIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String NETWORK = "conformance";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    /** One run: exit code, the JSON report (null when none), and what went to stderr. */
+    private record Run(int exit, JsonNode report, String out, String err) {
+        Map<String, JsonNode> checks() {
+            Map<String, JsonNode> byId = new HashMap<>();
+            report.path("checks").forEach(c -> byId.put(c.path("id").asText(), c));
+            return byId;
+        }
+
+        String verdict(String id) {
+            return checks().get(id).path("verdict").asText();
+        }
+    }
+
+    private static Run conformance(List<String> args) throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = ByobCommand.commandLine();
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        List<String> all = new ArrayList<>(List.of("conformance", "--json"));
+        all.addAll(args);
+        int exit = cmd.execute(all.toArray(String[]::new));
+        JsonNode report = out.toString().isBlank() ? null : JSON.readTree(out.toString());
+        return new Run(exit, report, out.toString(), err.toString());
+    }
+
+    private static List<String> common(Homeserver homeserver, IrcNetwork irc, MatrixAccount user, MatrixAccount vb,
+                                       IrcNetwork.IrcAccount account, IrcNetwork.IrcAccount other) {
+        return List.of("--homeserver", homeserver.baseUrl().toString(),
+                "--user-token", user.accessToken(), "--vb-token", vb.accessToken(),
+                "--irc-server", irc.host() + ":" + irc.port(),
+                "--irc-account", account.name(), "--irc-password", account.password(),
+                "--irc-other-account", other.name(), "--irc-other-password", other.password(),
+                "--reply-seconds", "20", "--quiet-seconds", "4", "--max-expiry-wait", "30");
+    }
+
+    private static String failures(Run run) {
+        StringBuilder s = new StringBuilder("exit " + run.exit() + ", stderr: " + run.err() + "\n");
+        if (run.report() != null) {
+            run.report().path("checks").forEach(c -> {
+                if (!"pass".equals(c.path("verdict").asText())) {
+                    s.append(c).append('\n');
+                }
+            });
+        }
+        return s.toString();
+    }
+
+    @Test
+    void referenceHostingBridge_passesEveryCheck_andIsLeftAsFound(Homeserver homeserver, IrcNetwork irc)
+            throws Exception {
+        AppserviceRegistration registration = homeserver.appservice(ConformanceAppservices.ID);
+        String bot = registration.senderUserId(homeserver.serverName());
+        MatrixAccount alice = homeserver.newUser("alice");
+        MatrixAccount vbBot = homeserver.newUser("vbconf");
+        IrcNetwork.IrcAccount aliceAccount = irc.newAccount("alice");
+        IrcNetwork.IrcAccount mallory = irc.newAccount("mallory");
+        String channel = "#" + Names.unique("conf");
+        HostingBridge bridge = null;
+        try (MatrixUserClient aliceClient = MatrixUserClient.of(alice);
+             MatrixClient aliceKit = MatrixClient.builder(homeserver.baseUrl(), alice.accessToken()).build()) {
+            String room = HostingBridgeAppservices.createBridgedRoom(aliceClient, alice.userId(), bot, channel);
+            Path configFile = HostingBridgeAppservices.writeBridgeConfig(dir.resolve("config.yaml"), homeserver,
+                    registration, ConformanceAppservices.BOT_LOCALPART, ConformanceAppservices.GHOST_PREFIX, irc,
+                    NETWORK, "hbconfbot", room, channel,
+                    "byob:",
+                    // Short-lived challenges, so that the expiry check runs; limits above the run's ten requests.
+                    "  challenge_ttl_seconds: 15",
+                    "  rate_limits: {requests_per_vb: 100, requests_per_user: 100}");
+            bridge = HostingBridge.bridging(BridgeConfig.load(configFile)).start();
+            awaitBridgeEvent(aliceKit, RoomId.parse(room));
+
+            List<String> args = new ArrayList<>(common(homeserver, irc, alice, vbBot, aliceAccount, mallory));
+            args.addAll(List.of("--room", room));
+            Run run = conformance(args);
+
+            assertEquals(0, run.exit(), failures(run));
+            assertTrue(run.report().path("checks").size() > 20, run.out());
+            run.report().path("checks").forEach(c -> assertEquals("pass", c.path("verdict").asText(), c.toString()));
+            assertEquals(bot, run.report().path("hb_bot").asText(), "discovered from the room's MSC2346 event");
+            assertEquals(NETWORK, run.report().path("network").path("id").asText());
+            // It cleaned up: the trust it established was released, so the bridge relays alice again.
+            assertEquals(dev.byob.protocol.hosting.HostingEngine.RelayMode.HOSTING, bridge.byob().engine()
+                    .relayMode(dev.byob.protocol.id.UserId.parse(alice.userId()), Network.irc(NETWORK)));
+        } finally {
+            if (bridge != null) {
+                bridge.stop();
+            }
+        }
+    }
+
+    @Test
+    void hostingBridgeTrustingNicks_failsSection8_2_only(Homeserver homeserver, IrcNetwork irc) throws Exception {
+        MatrixAccount hbBot = homeserver.newUser("brokenhb");
+        MatrixAccount alice = homeserver.newUser("alice");
+        MatrixAccount vbBot = homeserver.newUser("vbconf");
+        IrcNetwork.IrcAccount aliceAccount = irc.newAccount("alice");
+        IrcNetwork.IrcAccount mallory = irc.newAccount("mallory");
+        Network network = Network.irc(NETWORK);
+        try (NickTrustingHostingBridge broken = new NickTrustingHostingBridge(homeserver.baseUrl(),
+                hbBot.accessToken(), network, irc.host(), irc.port(), Names.unique("brokenbot"))) {
+            List<String> args = new ArrayList<>(common(homeserver, irc, alice, vbBot, aliceAccount, mallory));
+            args.addAll(List.of("--hb-bot", broken.botId().value(), "--network", NETWORK));
+            Run run = conformance(args);
+
+            assertEquals(1, run.exit(), failures(run));
+            List<String> failed = new ArrayList<>();
+            run.report().path("checks").forEach(c -> {
+                if ("fail".equals(c.path("verdict").asText())) {
+                    failed.add(c.path("section").asText() + " " + c.path("id").asText());
+                }
+            });
+            assertEquals(List.of("§8.2 irc-not-logged-in"), failed, failures(run));
+            assertTrue(run.checks().get("irc-not-logged-in").path("detail").asText().startsWith("ACCEPTED"),
+                    failures(run));
+            assertEquals("pass", run.verdict("handshake"), failures(run));
+            assertEquals("pass", run.verdict("irc-other-account"), failures(run));
+            assertEquals("skip", run.verdict("outside-dm"), "no bridged room was given");
+            // The trust the defect granted was released at the end.
+            assertTrue(run.report().path("cleanup").toString().contains("released"), run.report().toString());
+        }
+    }
+
+    private static void awaitBridgeEvent(MatrixClient client, RoomId room) throws InterruptedException {
+        Instant end = Instant.now().plus(WAIT);
+        while (Instant.now().isBefore(end)) {
+            for (JsonNode event : client.getRoomState(room)) {
+                if (BridgeInfo.isBridgeEventType(event.path("type").asText())) {
+                    return;
+                }
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("the hosting bridge did not announce itself in " + room + " within " + WAIT);
+    }
+}
