@@ -45,7 +45,8 @@ import picocli.CommandLine.Option;
                 + "replayed and altered answers, a Matrix proof from someone other than the user, IRC proofs from "
                 + "a connection logged in to no account or to another account, a request outside the DM, and "
                 + "(when the hosting bridge's challenges are short-lived enough) expiry. List them with --list.", "",
-            "It needs: the homeserver; an access token of a test user and of a visiting-bridge bot (an account "
+            "It needs: the homeserver; an access token of a test user (not one linked through a real visiting "
+                + "bridge: the run's handshake supersedes such a link) and of a visiting-bridge bot (an account "
                 + "used for nothing else: the run creates its own DM with the hosting bridge's bot); the hosting "
                 + "bridge's bot (--hb-bot, with --network) or a room it bridges to read it from (--room, MSC2346 "
                 + "state); and the test user's IRC services account on that network (--irc-account, its password "
@@ -214,7 +215,11 @@ final class ConformanceCommand implements Callable<Integer> {
                         }
                     });
                 } finally {
-                    cleanup.addAll(run.cleanUp());
+                    try {
+                        cleanup.addAll(run.cleanUp());
+                    } catch (RuntimeException e) {
+                        spec.commandLine().getErr().println("byob conformance: the clean-up failed: " + e.getMessage());
+                    }
                 }
             }
             if (json) {
