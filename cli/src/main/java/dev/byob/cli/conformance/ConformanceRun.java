@@ -136,8 +136,8 @@ public final class ConformanceRun {
         CheckResult run(List<String> evidence) throws Outcome;
     }
 
-    /** An exchange this run started: its request and the challenge it got. */
-    private record Started(TxnId txn, Challenge challenge, long challengeLifetimeMs) {}
+    /** An exchange this run started: its txn_id and the challenge it got. */
+    private record Started(TxnId txn, Challenge challenge) {}
 
     private final ConformanceTarget target;
     private final HbWire wire;
@@ -540,7 +540,7 @@ public final class ConformanceRun {
 
     // --- building blocks --------------------------------------------------------------------------------------
 
-    private CheckResult check(Check c, Body body) {
+    private static CheckResult check(Check c, Body body) {
         List<String> ev = new ArrayList<>();
         try {
             return body.run(ev);
@@ -602,7 +602,7 @@ public final class ConformanceRun {
             throw fail(c, ev, "the challenge names methods that were not offered: "
                     + challenge.matrixProof().method() + ", " + challenge.remoteProof().method() + " (§4.6)");
         }
-        return new Started(txn, challenge, m.originServerTs() > 0 ? challenge.expiresAt() - m.originServerTs() : -1);
+        return new Started(txn, challenge);
     }
 
     /** Makes the Matrix proof as the user, and the remote proof as {@code who}. */

@@ -131,20 +131,14 @@ public final class LiveWire implements HbWire, AutoCloseable {
             return Optional.empty();
         }
         RoomId room = bridgedRoom.get();
-        if (!joinedBridgedRoom) {
+        if (!joinedBridgedRoom && !isMember(vb, room)) {
             try {
-                if (!vb.joinedMembers(room).containsKey(vb.whoami().userId())) {
-                    throw new IllegalStateException("not joined");
-                }
-            } catch (MatrixException | IllegalStateException notMember) {
-                try {
-                    vb.join(room);
-                    joinedBridgedRoom = true;
-                } catch (MatrixException e) {
-                    outsideUnavailable = "the visiting bridge's bot cannot join " + room + ": " + e.errcode() + " "
-                            + e.error();
-                    return Optional.empty();
-                }
+                vb.join(room);
+                joinedBridgedRoom = true;
+            } catch (MatrixException e) {
+                outsideUnavailable = "the visiting bridge's bot cannot join " + room + ": " + e.errcode() + " "
+                        + e.error();
+                return Optional.empty();
             }
         }
         return Optional.of(vb.sendMessageEvent(room, eventType, content).value());
@@ -269,6 +263,15 @@ public final class LiveWire implements HbWire, AutoCloseable {
             } catch (RuntimeException e) {
                 // Best effort.
             }
+        }
+    }
+
+    /** Whether {@code client}'s own user is joined to {@code room}; false when it may not even look. */
+    private static boolean isMember(MatrixClient client, RoomId room) {
+        try {
+            return client.joinedMembers(room).containsKey(client.whoami().userId());
+        } catch (MatrixException e) {
+            return false;
         }
     }
 

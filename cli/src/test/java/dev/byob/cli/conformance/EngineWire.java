@@ -58,8 +58,6 @@ final class EngineWire implements HbWire {
     private final Set<String> clientTxnIds = new HashSet<>();
     private Instant now = Instant.parse("2026-01-01T00:00:00Z");
     private int events;
-    /** Every input the engine was given, for tests that look at what the run did. */
-    final List<HostingInput> inputs = new ArrayList<>();
 
     EngineWire(Defect defect, Duration challengeTtl) {
         this.defect = defect;
@@ -155,7 +153,6 @@ final class EngineWire implements HbWire {
 
 
     private void feed(HostingInput input) {
-        inputs.add(input);
         for (HostingOutput out : engine.handle(input, now)) {
             if (out instanceof HostingOutput.Send send && clientTxnIds.add(send.clientTxnId())) {
                 received.add(new HbMessage(nextEventId(), DM.value(), send.type().eventType(), send.content(),
