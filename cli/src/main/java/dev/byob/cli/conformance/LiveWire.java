@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -170,13 +171,28 @@ public final class LiveWire implements HbWire, AutoCloseable {
                         other.password()));
             }
         };
-        IrcConnection.Builder builder = IrcConnection.builder(irc.host(), irc.port(), config).reconnect(false);
+        // The server handles a client's lines in order: its PONG to a PING sent after the proof means the proof was
+        // processed. Quitting before that could lose the line (a reset connection discards what the server has not
+        // read yet).
+        String token = "byob-conformance-" + Long.toHexString(System.nanoTime());
+        CompletableFuture<Void> processed = new CompletableFuture<>();
+        IrcConnection.Builder builder = IrcConnection.builder(irc.host(), irc.port(), config).reconnect(false)
+                .listener(new IrcConnection.Listener() {
+                    @Override
+                    public void onEvent(IrcMessage m) {
+                        if (m.is("PONG") && m.params().contains(token)) {
+                            processed.complete(null);
+                        }
+                    }
+                });
         if (irc.tls()) {
             builder.tls();
         }
         try (IrcConnection connection = builder.build()) {
             IrcOutput.Registered registered = connection.start().get(IRC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             connection.send(IrcMessage.of("PRIVMSG", target, text)).get(IRC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            connection.send(IrcMessage.of("PING", token));
+            processed.get(IRC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             connection.closeAsync("byob conformance").get(IRC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             return "nick " + registered.nick() + registered.account().map(a -> " (logged in to account " + a + ")")
                     .orElse(" (logged in to no account)");
@@ -184,7 +200,7 @@ public final class LiveWire implements HbWire, AutoCloseable {
             throw new WireException("IRC " + irc.host() + ":" + irc.port() + " as " + config.nick() + ": "
                     + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage()), e);
         } catch (TimeoutException e) {
-            throw new WireException("IRC " + irc.host() + ":" + irc.port() + ": no registration or send within "
+            throw new WireException("IRC " + irc.host() + ":" + irc.port() + ": no registration, send or PONG within "
                     + ConformanceRun.secs(IRC_TIMEOUT), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
