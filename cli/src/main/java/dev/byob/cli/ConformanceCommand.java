@@ -5,6 +5,7 @@ import dev.byob.cli.conformance.CheckResult;
 import dev.byob.cli.conformance.ConformanceRun;
 import dev.byob.cli.conformance.ConformanceTarget;
 import dev.byob.cli.conformance.LiveWire;
+import dev.byob.cli.conformance.PasswordLogin;
 import dev.byob.cli.conformance.Report;
 import dev.byob.cli.conformance.WireException;
 import dev.byob.kit.matrix.MatrixClient;
@@ -45,14 +46,15 @@ import picocli.CommandLine.Option;
                 + "replayed and altered answers, a Matrix proof from someone other than the user, IRC proofs from "
                 + "a connection logged in to no account or to another account, a request outside the DM, and "
                 + "(when the hosting bridge's challenges are short-lived enough) expiry. List them with --list.", "",
-            "It needs: the homeserver; an access token of a test user (not one linked through a real visiting "
+            "It needs: the homeserver; an access token (or the user id and password) of a test user (not one linked through a real visiting "
                 + "bridge: the run's handshake supersedes such a link) and of a visiting-bridge bot (an account "
                 + "used for nothing else: the run creates its own DM with the hosting bridge's bot); the hosting "
                 + "bridge's bot (--hb-bot, with --network) or a room it bridges to read it from (--room, MSC2346 "
                 + "state); and the test user's IRC services account on that network (--irc-account, its password "
                 + "for SASL). Secrets come from options, the environment (BYOB_USER_TOKEN, BYOB_VB_TOKEN, "
-                + "BYOB_IRC_PASSWORD, BYOB_IRC_OTHER_PASSWORD) or a --secrets file of NAME=value lines with "
-                + "those names; they are never printed.", "",
+                + "BYOB_USER_PASSWORD, BYOB_VB_PASSWORD, BYOB_IRC_PASSWORD, BYOB_IRC_OTHER_PASSWORD) or a --secrets "
+                + "file of NAME=value lines with those names; they are never printed. A password login lasts the "
+                + "run: it logs out at the end.", "",
             "The run makes about ten requests: a hosting bridge with tight rate limits answers some with "
                 + "rate_limited, and those checks are reported SKIP with the reason. It cleans up after itself: it "
                 + "releases any trust it holds, leaves the rooms it created or joined, and closes every IRC "
@@ -81,9 +83,26 @@ final class ConformanceCommand implements Callable<Integer> {
             description = "The visiting-bridge bot's access token (default: BYOB_VB_TOKEN).")
     String vbToken;
 
+    @Option(names = "--user", paramLabel = "USER_ID",
+            description = "Instead of a token: the test user, logged in with --user-password for the run.")
+    String userId;
+
+    @Option(names = "--user-password", paramLabel = "PASSWORD", defaultValue = "${env:BYOB_USER_PASSWORD}",
+            description = "Its password (default: BYOB_USER_PASSWORD).")
+    String userPassword;
+
+    @Option(names = "--vb-bot", paramLabel = "USER_ID",
+            description = "Instead of a token: the visiting-bridge bot, logged in with --vb-password for the run.")
+    String vbBotId;
+
+    @Option(names = "--vb-password", paramLabel = "PASSWORD", defaultValue = "${env:BYOB_VB_PASSWORD}",
+            description = "Its password (default: BYOB_VB_PASSWORD).")
+    String vbPassword;
+
     @Option(names = "--secrets", paramLabel = "FILE",
-            description = "A file of NAME=value lines (BYOB_USER_TOKEN, BYOB_VB_TOKEN, BYOB_IRC_PASSWORD, "
-                    + "BYOB_IRC_OTHER_PASSWORD) for secrets not given otherwise.")
+            description = "A file of NAME=value lines (BYOB_USER_TOKEN, BYOB_VB_TOKEN, BYOB_USER_PASSWORD, "
+                    + "BYOB_VB_PASSWORD, BYOB_IRC_PASSWORD, BYOB_IRC_OTHER_PASSWORD) for secrets not given "
+                    + "otherwise.")
     Path secrets;
 
     @Option(names = "--hb-bot", paramLabel = "USER_ID", description = "The hosting bridge's bot.")
@@ -151,8 +170,12 @@ final class ConformanceCommand implements Callable<Integer> {
         }
         readSecrets();
         URI base = homeserverUrl();
-        require(userToken, "the test user's access token is needed: --user-token, BYOB_USER_TOKEN or --secrets");
-        require(vbToken, "the visiting-bridge bot's access token is needed: --vb-token, BYOB_VB_TOKEN or --secrets");
+        Optional<UserId> userLogin = login(userToken, userId, "--user", userPassword,
+                "the test user's access token is needed (--user-token, BYOB_USER_TOKEN or --secrets), or --user "
+                        + "with its password (--user-password, BYOB_USER_PASSWORD or --secrets)");
+        Optional<UserId> vbLogin = login(vbToken, vbBotId, "--vb-bot", vbPassword,
+                "the visiting-bridge bot's access token is needed (--vb-token, BYOB_VB_TOKEN or --secrets), or "
+                        + "--vb-bot with its password (--vb-password, BYOB_VB_PASSWORD or --secrets)");
         require(ircServer, "--irc-server HOST:PORT is needed");
         require(ircAccount, "--irc-account NAME is needed (the test user's services account)");
         require(ircPassword, "the IRC account's password is needed: --irc-password, BYOB_IRC_PASSWORD or --secrets");
@@ -173,10 +196,25 @@ final class ConformanceCommand implements Callable<Integer> {
         Optional<RoomId> bridged = Optional.ofNullable(room).map(r -> parse("--room", () -> RoomId.parse(r)));
         Optional<UserId> givenBot = Optional.ofNullable(hbBot).map(b -> Inputs.userId(spec, "--hb-bot", b));
         RemoteAccount account = parse("--irc-account", () -> new RemoteAccount(ircAccount));
-        LiveWire.IrcLogin userLogin = parse("--irc-account", () -> new LiveWire.IrcLogin(ircAccount, ircPassword));
+        LiveWire.IrcLogin ircLogin = parse("--irc-account", () -> new LiveWire.IrcLogin(ircAccount, ircPassword));
         Optional<LiveWire.IrcLogin> otherLogin = Optional.ofNullable(otherAccount)
                 .map(a -> parse("--irc-other-account", () -> new LiveWire.IrcLogin(a, otherPassword)));
 
+        List<String> loggedIn = new ArrayList<>();
+        try {
+            userLogin.ifPresent(u -> userToken = loggedIn(base, u, userPassword, loggedIn));
+            vbLogin.ifPresent(u -> vbToken = loggedIn(base, u, vbPassword, loggedIn));
+            return run(base, irc, bridged, givenBot, account, ircLogin, otherLogin);
+        } catch (WireException e) {
+            return unreachable(e.getMessage());
+        } finally {
+            loggedIn.forEach(token -> PasswordLogin.logout(base, token));
+        }
+    }
+
+    private Integer run(URI base, LiveWire.IrcServer irc, Optional<RoomId> bridged, Optional<UserId> givenBot,
+                        RemoteAccount account, LiveWire.IrcLogin ircLogin, Optional<LiveWire.IrcLogin> otherLogin) {
+        PrintWriter out = spec.commandLine().getOut();
         try (MatrixClient user = MatrixClient.builder(base, userToken).build();
              MatrixClient vb = MatrixClient.builder(base, vbToken).build()) {
             UserId userId = whoami(user, "the test user's token");
@@ -204,7 +242,7 @@ final class ConformanceCommand implements Callable<Integer> {
             }
             List<CheckResult> results;
             List<String> cleanup = new ArrayList<>();
-            try (LiveWire wire = new LiveWire(vb, user, bot, bridged, irc, userLogin,
+            try (LiveWire wire = new LiveWire(vb, user, bot, bridged, irc, ircLogin,
                     ircNick == null ? ircAccount : ircNick, otherLogin)) {
                 ConformanceRun run = new ConformanceRun(target, wire, new SecureRandom());
                 try {
@@ -238,6 +276,26 @@ final class ConformanceCommand implements Callable<Integer> {
         } catch (MatrixRequestException | WireException e) {
             return unreachable(e.getMessage());
         }
+    }
+
+    /**
+     * Whether to log in: empty when a token is given; the user id when it is not and an id and password are;
+     * otherwise a usage error saying what is needed.
+     */
+    private Optional<UserId> login(String token, String id, String idOption, String password, String needed) {
+        if (!blank(token)) {
+            return Optional.empty();
+        }
+        if (blank(id) || blank(password)) {
+            throw usage(needed);
+        }
+        return Optional.of(Inputs.userId(spec, idOption, id));
+    }
+
+    private static String loggedIn(URI base, UserId user, String password, List<String> tokens) {
+        String token = PasswordLogin.login(base, user, password);
+        tokens.add(token);
+        return token;
     }
 
     private int unreachable(String message) {
@@ -297,6 +355,8 @@ final class ConformanceCommand implements Callable<Integer> {
             throw usage("--secrets " + secrets + ": cannot read it (" + e.getClass().getSimpleName() + ")");
         }
         userToken = blank(userToken) ? p.getProperty("BYOB_USER_TOKEN") : userToken;
+        userPassword = blank(userPassword) ? p.getProperty("BYOB_USER_PASSWORD") : userPassword;
+        vbPassword = blank(vbPassword) ? p.getProperty("BYOB_VB_PASSWORD") : vbPassword;
         vbToken = blank(vbToken) ? p.getProperty("BYOB_VB_TOKEN") : vbToken;
         ircPassword = blank(ircPassword) ? p.getProperty("BYOB_IRC_PASSWORD") : ircPassword;
         otherPassword = blank(otherPassword) ? p.getProperty("BYOB_IRC_OTHER_PASSWORD") : otherPassword;

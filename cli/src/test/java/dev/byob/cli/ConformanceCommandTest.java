@@ -102,4 +102,31 @@ class ConformanceCommandTest {
         assertEquals(3, run.exit(), run.err());
         assertTrue(run.err().startsWith("byob conformance: "), run.err());
     }
+
+    @Test
+    void userWithoutPassword_isUsageError_namingBothWays() {
+        CommandRun run = CommandRun.of(args("--homeserver", "http://127.0.0.1:1", "--user", "@alice:example.org",
+                "--vb-token", "v", "--irc-password", "p", "--hb-bot", "@hb:example.org", "--network", "test"));
+
+        assertEquals(2, run.exit());
+        assertTrue(run.err().contains("--user-token") && run.err().contains("--user-password"), run.err());
+    }
+
+    @Test
+    void refusedPasswordLogin_exitsThree_withoutEchoingIt() throws Exception {
+        try (MockWebServer server = new MockWebServer()) {
+            server.start(InetAddress.getLoopbackAddress(), 0);
+            server.enqueue(new MockResponse.Builder().code(403).addHeader("Content-Type", "application/json")
+                    .body("{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Invalid password\"}").build());
+
+            CommandRun run = CommandRun.of(args("--homeserver", server.url("/").toString(), "--user",
+                    "@alice:example.org", "--user-password", "s3cret-pw", "--vb-token", "v", "--irc-password", "p",
+                    "--hb-bot", "@hb:example.org", "--network", "test"));
+
+            assertEquals(3, run.exit(), run.err());
+            assertTrue(run.err().contains("M_FORBIDDEN"), run.err());
+            assertFalse(run.err().contains("s3cret"), run.err());
+            assertEquals(1, server.getRequestCount(), "no logout without a session");
+        }
+    }
 }

@@ -81,14 +81,21 @@ class ConformanceIT {
         return verdicts;
     }
 
+    /** The arguments both runs share; the visiting-bridge bot logs in with its password or uses its token. */
     private static List<String> common(Homeserver homeserver, IrcNetwork irc, MatrixAccount user, MatrixAccount vb,
-                                       IrcNetwork.IrcAccount account, IrcNetwork.IrcAccount other) {
-        return List.of("--homeserver", homeserver.baseUrl().toString(),
-                "--user-token", user.accessToken(), "--vb-token", vb.accessToken(),
+                                       boolean vbByPassword, IrcNetwork.IrcAccount account,
+                                       IrcNetwork.IrcAccount other) {
+        List<String> vbCredentials = vbByPassword ? List.of("--vb-bot", vb.userId(), "--vb-password", vb.password())
+                : List.of("--vb-token", vb.accessToken());
+        List<String> args = new ArrayList<>(List.of("--homeserver", homeserver.baseUrl().toString(),
+                "--user-token", user.accessToken()));
+        args.addAll(vbCredentials);
+        args.addAll(List.of(
                 "--irc-server", irc.host() + ":" + irc.port(),
                 "--irc-account", account.name(), "--irc-password", account.password(),
                 "--irc-other-account", other.name(), "--irc-other-password", other.password(),
-                "--reply-seconds", "20", "--quiet-seconds", "4", "--max-expiry-wait", "30");
+                "--reply-seconds", "20", "--quiet-seconds", "4", "--max-expiry-wait", "30"));
+        return args;
     }
 
     private static String failures(Run run) {
@@ -127,7 +134,8 @@ class ConformanceIT {
             bridge = HostingBridge.bridging(BridgeConfig.load(configFile)).start();
             awaitBridgeEvent(aliceKit, RoomId.parse(room));
 
-            List<String> args = new ArrayList<>(common(homeserver, irc, alice, vbBot, aliceAccount, mallory));
+            List<String> args = new ArrayList<>(common(homeserver, irc, alice, vbBot, false, aliceAccount,
+                    mallory));
             args.addAll(List.of("--room", room));
             Run run = conformance(true, args);
 
@@ -156,7 +164,8 @@ class ConformanceIT {
         Network network = Network.irc(NETWORK);
         try (NickTrustingHostingBridge broken = new NickTrustingHostingBridge(homeserver.baseUrl(),
                 hbBot.accessToken(), network, irc.host(), irc.port(), Names.unique("brokenbot"))) {
-            List<String> args = new ArrayList<>(common(homeserver, irc, alice, vbBot, aliceAccount, mallory));
+            List<String> args = new ArrayList<>(common(homeserver, irc, alice, vbBot, true, aliceAccount,
+                    mallory));
             args.addAll(List.of("--hb-bot", broken.botId().value(), "--network", NETWORK));
             Run run = conformance(false, args);
 
