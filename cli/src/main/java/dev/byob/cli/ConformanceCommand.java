@@ -40,8 +40,9 @@ import picocli.CommandLine.Option;
                 + "visiting bridge would, on a real homeserver and IRC network, and reports PASS, FAIL or SKIP per "
                 + "check with the section it checks and the evidence (event ids, cancel codes).", "",
             "It runs the required behaviours (the DM, a complete handshake with a dm Matrix proof and an "
-                + "irc.account_privmsg proof, heartbeats and leases, duplicates, release) and the attacks of the "
-                + "threat model, each of which must be refused with the right cancel code: malformed and "
+                + "irc.account_privmsg proof, heartbeats and leases, duplicates, an override by a second key, "
+                + "release) and the attacks of the threat model, each of which must be refused with the right "
+                + "cancel code: malformed and "
                 + "wrong-version requests, requests for another bridge, signatures by other keys, wrong nonces, "
                 + "replayed and altered answers, a Matrix proof from someone other than the user, IRC proofs from "
                 + "a connection logged in to no account or to another account, a request outside the DM, and "
@@ -55,7 +56,7 @@ import picocli.CommandLine.Option;
                 + "BYOB_USER_PASSWORD, BYOB_VB_PASSWORD, BYOB_IRC_PASSWORD, BYOB_IRC_OTHER_PASSWORD) or a --secrets "
                 + "file of NAME=value lines with those names; they are never printed. A password login lasts the "
                 + "run: it logs out at the end.", "",
-            "The run makes about ten requests: a hosting bridge with tight rate limits answers some with "
+            "The run makes about a dozen requests: a hosting bridge with tight rate limits answers some with "
                 + "rate_limited, and those checks are reported SKIP with the reason. It cleans up after itself: it "
                 + "releases any trust it holds, leaves the rooms it created or joined, and closes every IRC "
                 + "connection (each proof uses a connection of its own).", "",

@@ -91,6 +91,9 @@ public final class ConformanceRun {
             "an identical answer resent after acceptance starts no new epoch and is not refused");
     static final Check ANSWER_ALTERED = new Check("answer-altered", "§6.2",
             "a different answer under the accepted txn_id is refused (replayed)");
+    static final Check OVERRIDE = new Check("override", "§10.4",
+            "a later handshake with another key supersedes the record: revoked (superseded) for the old epoch "
+                    + "before the new accept, and again for its later messages");
     static final Check RELEASE = new Check("release", "§4.13",
             "a release is answered with revoked (released)");
     static final Check AFTER_RELEASE = new Check("after-release", "§6.5",
@@ -117,7 +120,7 @@ public final class ConformanceRun {
     /** Every check, in the order they run. */
     public static final List<Check> CHECKS = List.of(DM, WRONG_ROLE, MALFORMED, VERSION, WRONG_HB, REQUEST_SIGNATURE,
             HANDSHAKE, REQUEST_RESENT, REQUEST_ALTERED, HEARTBEAT, HEARTBEAT_SEQ, HEARTBEAT_KEY, ANSWER_RESENT,
-            ANSWER_ALTERED, RELEASE, AFTER_RELEASE, WRONG_NONCE, REPLAYED_ANSWER, ANSWER_KEY, MATRIX_SENDER,
+            ANSWER_ALTERED, OVERRIDE, RELEASE, AFTER_RELEASE, WRONG_NONCE, REPLAYED_ANSWER, ANSWER_KEY, MATRIX_SENDER,
             IRC_NOT_LOGGED_IN, IRC_OTHER_ACCOUNT, OUTSIDE_DM, EXPIRY);
 
     /** A check's end, thrown from deep inside it. */
@@ -142,7 +145,8 @@ public final class ConformanceRun {
     private final ConformanceTarget target;
     private final HbWire wire;
     private final SecureRandom random;
-    private final SigningKey key;
+    /** The key this run signs with: a fresh one, replaced by another one in the override check. */
+    private SigningKey key;
     /** Another key under another key id: what a stranger would sign with. */
     private final SigningKey strangerKey;
     /** Another key under this run's key id: a forgery of this run's key. */
@@ -151,6 +155,7 @@ public final class ConformanceRun {
     private final List<CheckResult> results = new ArrayList<>();
 
     private boolean dmOpen;
+    /** The trust record this run holds (after the handshake, and after the override the new one). */
     private TrustReceipt receipt;
     private ObjectNode handshakeRequest;
     private ObjectNode handshakeAnswer;
@@ -196,6 +201,7 @@ public final class ConformanceRun {
                 case "heartbeat-key" -> afterHandshake(c, this::heartbeatKey);
                 case "answer-resent" -> afterHandshake(c, this::answerResent);
                 case "answer-altered" -> afterHandshake(c, this::answerAltered);
+                case "override" -> afterHandshake(c, this::override);
                 case "release" -> afterHandshake(c, this::release);
                 case "after-release" -> afterHandshake(c, this::afterRelease);
                 case "answer-wrong-nonce" -> check(c, this::wrongNonce);
@@ -288,12 +294,35 @@ public final class ConformanceRun {
     }
 
     private CheckResult handshake(List<String> ev) throws Outcome {
+        Completed done = completeHandshake(HANDSHAKE, key, ev);
+        receipt = done.receipt();
+        handshakeRequest = done.request();
+        handshakeAnswer = done.answer();
+        nextSeq = done.nextSeq();
+        return result(HANDSHAKE, Verdict.PASS, "accepted: epoch " + receipt.epoch() + ", lease "
+                + receipt.lease().leaseMs() + " ms, heartbeat every " + receipt.lease().heartbeatIntervalMs()
+                + " ms", ev);
+    }
+
+    /** A handshake this run completed, up to its first lease; {@code received} is every HB message seen meanwhile. */
+    private record Completed(TrustReceipt receipt, ObjectNode request, ObjectNode answer, long nextSeq,
+                             List<HbMessage> received) {}
+
+    /**
+     * Runs the protocol's own {@link VisitingHandshake} with {@code signingKey} until trust and a first lease;
+     * the hosting bridge's other messages ({@code revoked} for an earlier record) are recorded, not fed to it.
+     */
+    private Completed completeHandshake(Check c, SigningKey signingKey, List<String> ev) throws Outcome {
         VisitingConfig config = new VisitingConfig(new TrustKey(target.hbBot(), target.user(), target.network()),
-                target.remoteAccount(), target.vbBot(), key, List.of(ProofMethods.MATRIX_DM),
+                target.remoteAccount(), target.vbBot(), signingKey, List.of(ProofMethods.MATRIX_DM),
                 List.of(ProofMethods.IRC_ACCOUNT_PRIVMSG), target.reply(), 1);
         VisitingHandshake vb = new VisitingHandshake(config, random);
         VisitingState state = VisitingHandshake.initial();
         Deque<VisitingInput> inbox = new ArrayDeque<>(List.of(new VisitingInput.Start()));
+        List<HbMessage> received = new ArrayList<>();
+        ObjectNode request = null;
+        ObjectNode answer = null;
+        TrustReceipt trusted = null;
         int cursor = wire.mark();
         boolean leased = false;
         Instant end = Instant.now().plus(target.reply().multipliedBy(3));
@@ -307,13 +336,13 @@ public final class ConformanceRun {
                         ev.add(send.type().suffix() + " " + id + " (txn " + send.content().path("txn_id").asText()
                                 + ")");
                         if (send.type() == MessageType.REQUEST) {
-                            handshakeRequest = send.content().deepCopy();
+                            request = send.content().deepCopy();
                         } else if (send.type() == MessageType.ANSWER) {
-                            handshakeAnswer = send.content().deepCopy();
+                            answer = send.content().deepCopy();
                         }
                     } else if (out instanceof VisitingOutput.MakeMatrixProof proof) {
                         if (!ProofMethods.MATRIX_DM.equals(proof.method())) {
-                            throw fail(HANDSHAKE, ev, "the challenge asked for the Matrix proof method '"
+                            throw fail(c, ev, "the challenge asked for the Matrix proof method '"
                                     + proof.method() + "', but only dm was offered (§4.6)");
                         }
                         Answer.MatrixEvidence made = wire.matrixProof(proof.content());
@@ -325,8 +354,8 @@ public final class ConformanceRun {
                         ev.add("PRIVMSG " + proof.target() + " :" + proof.text() + " from " + who);
                         inbox.add(new VisitingInput.RemoteProofMade());
                     } else if (out instanceof VisitingOutput.TrustEstablished established) {
-                        receipt = established.receipt();
-                        heldEpoch = Optional.of(receipt.epoch());
+                        trusted = established.receipt();
+                        heldEpoch = Optional.of(trusted.epoch());
                     } else if (out instanceof VisitingOutput.LeaseRenewed renewed) {
                         leased = true;
                         ev.add("lease renewed until " + renewed.until());
@@ -334,25 +363,26 @@ public final class ConformanceRun {
                 }
             }
             if (state instanceof VisitingState.Failed failed) {
-                throw fail(HANDSHAKE, ev, "the handshake failed: " + failed.code() + " (" + failed.reason() + ")"
+                throw fail(c, ev, "the handshake failed: " + failed.code() + " (" + failed.reason() + ")"
                         + (failed.byPeer() ? ", cancelled by the hosting bridge" : ", refused by this visiting bridge"));
             }
-            if (state instanceof VisitingState.Trusted trusted && leased) {
-                nextSeq = trusted.nextSeq();
-                return result(HANDSHAKE, Verdict.PASS, "accepted: epoch " + receipt.epoch() + ", lease "
-                        + receipt.lease().leaseMs() + " ms, heartbeat every " + receipt.lease().heartbeatIntervalMs()
-                        + " ms", ev);
+            if (state instanceof VisitingState.Trusted t && leased) {
+                return new Completed(trusted, request, answer, t.nextSeq(), received);
             }
             Duration left = Duration.between(Instant.now(), end);
             if (left.isNegative()) {
-                throw fail(HANDSHAKE, ev, "no " + (receipt == null ? "accept" : "lease") + " within "
+                throw fail(c, ev, "no " + (trusted == null ? "accept" : "lease") + " within "
                         + secs(target.reply().multipliedBy(3)) + "; state " + stateName(state));
             }
             Optional<HbMessage> next = wire.await(cursor, m -> true, min(left, Duration.ofSeconds(1)));
             if (next.isPresent()) {
                 cursor++;
                 HbMessage m = next.get();
-                ev.add(m.eventType().substring(MessageType.PREFIX.length()) + " " + m.eventId());
+                received.add(m);
+                ev.add(describe(m));
+                if (MessageType.REVOKED.eventType().equals(m.eventType())) {
+                    continue;
+                }
                 if (MessageType.CHALLENGE.eventType().equals(m.eventType()) && m.originServerTs() > 0) {
                     challengeLifetimeMs = m.content().path("expires_at").asLong() - m.originServerTs();
                 }
@@ -363,6 +393,58 @@ public final class ConformanceRun {
                 inbox.add(new VisitingInput.Tick());
             }
         }
+    }
+
+    /**
+     * A second handshake, with a new key, overrides the first (§10.4): the old epoch is told {@code revoked
+     * superseded} before the new {@code accept}, and its later messages get the same answer (T14). From here on the
+     * run speaks with the new key and record.
+     */
+    private CheckResult override(List<String> ev) throws Outcome {
+        long oldEpoch = receipt.epoch();
+        SigningKey newKey = SigningKey.generate(KeyId.ed25519("override"), random);
+        Completed done = completeHandshake(OVERRIDE, newKey, ev);
+        SigningKey oldKey = key;
+        key = newKey;
+        receipt = done.receipt();
+        nextSeq = done.nextSeq();
+        int revokedAt = -1;
+        int acceptAt = -1;
+        for (int i = 0; i < done.received().size(); i++) {
+            HbMessage m = done.received().get(i);
+            if (revokedAt < 0 && MessageType.REVOKED.eventType().equals(m.eventType())
+                    && m.content().path("epoch").asLong() == oldEpoch) {
+                revokedAt = i;
+            }
+            if (acceptAt < 0 && MessageType.ACCEPT.eventType().equals(m.eventType())) {
+                acceptAt = i;
+            }
+        }
+        if (receipt.epoch() <= oldEpoch) {
+            throw fail(OVERRIDE, ev, "the new record's epoch " + receipt.epoch() + " is not above " + oldEpoch);
+        }
+        if (revokedAt < 0) {
+            throw fail(OVERRIDE, ev, "no revoked for epoch " + oldEpoch + " before the new record's first lease");
+        }
+        if (revokedAt > acceptAt) {
+            throw fail(OVERRIDE, ev, "the revoked for epoch " + oldEpoch + " came after the new accept; it must come "
+                    + "before it");
+        }
+        String code = done.received().get(revokedAt).content().path("code").asText();
+        if (!RevokeCode.SUPERSEDED.value().equals(code)) {
+            throw fail(OVERRIDE, ev, "epoch " + oldEpoch + " was revoked with " + code + ", not superseded");
+        }
+        TxnId txn = TxnId.random(random);
+        HbMessage m = send(OVERRIDE, ev, txn, MessageType.HEARTBEAT, SignedContent.sign(new Heartbeat(txn,
+                target.user(), target.network(), oldEpoch, 1L << 50, 0), target.vbBot(), oldKey));
+        ByobMessage reply = decode(OVERRIDE, ev, m);
+        if (!(reply instanceof Revoked revoked) || !revoked.code().equals(RevokeCode.SUPERSEDED)
+                || revoked.epoch() != oldEpoch) {
+            throw fail(OVERRIDE, ev, "a heartbeat of the superseded epoch " + oldEpoch + " must be answered with "
+                    + "revoked superseded (T14), got " + describe(m));
+        }
+        return result(OVERRIDE, Verdict.PASS, "epoch " + oldEpoch + " superseded by epoch " + receipt.epoch()
+                + ", revoked before the accept and again for a later heartbeat", ev);
     }
 
     private CheckResult requestResent(List<String> ev) {

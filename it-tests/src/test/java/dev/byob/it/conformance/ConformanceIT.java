@@ -128,7 +128,7 @@ class ConformanceIT {
                     registration, ConformanceAppservices.BOT_LOCALPART, ConformanceAppservices.GHOST_PREFIX, irc,
                     NETWORK, "hbconfbot", room, channel,
                     "byob:",
-                    // Short-lived challenges, so that the expiry check runs; limits above the run's ten requests.
+                    // Short-lived challenges, so that the expiry check runs; limits above the run's dozen requests.
                     "  challenge_ttl_seconds: 15",
                     "  rate_limits: {requests_per_vb: 100, requests_per_user: 100}");
             bridge = HostingBridge.bridging(BridgeConfig.load(configFile)).start();
