@@ -11,13 +11,13 @@ import picocli.CommandLine.Command;
         description = {
             "Tools for MSC3647 \"Bring Your Own Bridge\": run the protocol between a hosting bridge and a "
                 + "visiting bridge in-process and watch what they say to each other; make and check keys, "
-                + "signatures and test vectors."
+                + "signatures and test vectors; drive a live hosting bridge through the specification (conformance)."
         },
         subcommands = {SimulateCommand.class, KeygenCommand.class, SignCommand.class, VerifyCommand.class,
-            VectorsCommand.class, InspectCommand.class, picocli.AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class},
+            VectorsCommand.class, InspectCommand.class, ConformanceCommand.class, picocli.AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class},
         footer = {
             "",
-            "Exit codes: 0 success, 1 the run found a problem, 2 bad usage or input."
+            "Exit codes: 0 success, 1 the run found a problem, 2 bad usage or input, 3 (conformance) a server could not be reached or refused the credentials."
         })
 public final class ByobCommand implements Runnable {
 
