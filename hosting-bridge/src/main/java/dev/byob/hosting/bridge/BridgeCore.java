@@ -197,6 +197,7 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
     /** While a failed event waits for its retry, events are not handled before this time (in order). */
     private Instant drainPausedUntil;
     private final Counter eventFailures;
+    private final Counter linesDropped;
     private final Counter eventsHandled;
     /** Events handled whose deletion from the store is deferred, not yet committed ({@link #flush}). */
     private int unflushed;
@@ -220,6 +221,8 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
      */
     public BridgeCore(BridgeConfig config, MatrixClient matrix, SqlTransactionSink sink, SqlBridgedRooms rooms,
                       RelayGate gate, MetricsRegistry metrics) {
+        this.linesDropped = metrics.counter("hosting_bridge_irc_lines_dropped_total",
+                "Lines of Matrix messages an IRC connection refused (closed, or too many queued)");
         this.eventFailures = metrics.counter("hosting_bridge_events_failed_total",
                 "Stored events whose handling failed: retried later, or dropped after the last attempt", "outcome");
         this.eventsHandled = metrics.counter("hosting_bridge_events_handled_total",
@@ -634,8 +637,18 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
     private void sendAsPuppet(Puppet puppet, Bridged b, MatrixEvents.Relay relay) {
         String nick = puppet.connection.session().map(IrcSession::nick).orElse("x");
         for (IrcMessage line : Formatting.toIrc(relay.message(), b.channel, nick, null)) {
-            puppet.connection.send(marked(line, puppet.connection, relay.event()));
+            sendLine(puppet.connection, marked(line, puppet.connection, relay.event()), relay);
         }
+    }
+
+    /** Sends {@code line} of {@code relay}; a line the connection refuses (closed, queue full) is logged and counted. */
+    private void sendLine(IrcConnection connection, IrcMessage line, MatrixEvents.Relay relay) {
+        connection.send(line).whenComplete((written, failure) -> {
+            if (failure != null) {
+                linesDropped.inc();
+                LOG.warn("a line of {} from {} was not sent: {}", relay.event(), relay.sender(), failure.toString());
+            }
+        });
     }
 
     /** Says {@code relay} through the bot as {@code <alice> text}; false if the bot is not connected. */
@@ -647,7 +660,7 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
         }
         String nick = network.bot.session().map(IrcSession::nick).orElse(network.config.botNick());
         for (IrcMessage line : Formatting.toIrc(relay.message(), b.channel, nick, relay.sender().localpart())) {
-            network.bot.send(marked(line, network.bot, relay.event()));
+            sendLine(network.bot, marked(line, network.bot, relay.event()), relay);
         }
         return true;
     }

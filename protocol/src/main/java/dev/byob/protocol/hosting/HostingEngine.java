@@ -696,8 +696,9 @@ public final class HostingEngine {
         Optional<TrustRecord> record = store.find(key, epoch);
         if (record.isPresent() && record.get().vb().bot().equals(sender) && record.get().ended().isPresent()) {
             RevokeCode code = record.get().ended().get().code();
-            out.add(new HostingOutput.Refused(sender, Optional.of(txn), CancelCode.KEY_MISMATCH,
-                    "a message for epoch " + epoch + ", which ended: " + code));
+            // Not a refusal: the answer is `revoked`, which tells the visiting bridge why (§6.5).
+            out.add(new HostingOutput.Ignored("a message for epoch " + epoch + ", which ended (" + code
+                    + "): answered revoked"));
             out.add(send(sender, MessageType.REVOKED, MessageCodec.encode(new Revoked(txn, key.userId(), key.network(),
                     epoch, code, "trust at epoch " + epoch + " is no longer in force")), txn));
         } else {
