@@ -565,7 +565,9 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
         if (!members.contains(bot)) {
             return;
         }
-        boolean direct = members.size() == 2 && members.contains(sender) && !sender.equals(bot);
+        // A bridged room is never the bot's DM, even when only one person is in it with the bot.
+        boolean direct = !bridged.containsKey(room) && members.size() == 2 && members.contains(sender)
+                && !sender.equals(bot);
         byob.onRoomEvent(room, event, direct);
     }
 

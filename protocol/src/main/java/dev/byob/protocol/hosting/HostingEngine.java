@@ -41,6 +41,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.ListIterator;
 import java.util.LinkedHashSet;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -212,13 +213,31 @@ public final class HostingEngine {
         this.perVb = new RateLimiter<>(policy.requestsPerVb(), policy.rateWindow());
         this.perUser = new RateLimiter<>(policy.requestsPerUser(), policy.rateWindow());
         Map<TrustKey, Long> epochs = new HashMap<>();
+        Map<TrustKey, TrustRecord> ended = new HashMap<>();
         for (TrustRecord record : store.all()) {
-            if (record.active() && record.key().hbBot().equals(policy.hbBot())) {
-                putLease(record, now.plusMillis(policy.lease().leaseMs()));
-                epochs.put(record.key(), record.epoch());
+            if (!record.key().hbBot().equals(policy.hbBot())) {
+                continue;
             }
+            if (record.active()) {
+                putLease(record, now.plusMillis(policy.lease().leaseMs()));
+            } else {
+                ended.put(record.key(), record);
+            }
+            epochs.put(record.key(), record.epoch());
         }
         HostingJournal.Snapshot snapshot = journal.load(epochs);
+        snapshot.pending().forEach((key, messages) -> {
+            TrustRecord record = ended.get(key);
+            if (record != null) {
+                // Held for an ended record when the process stopped: its VB may have relayed some meanwhile, and
+                // a relay observed from now on still counts; the rest is relayed after the grace.
+                List<Pending> held = new ArrayList<>();
+                for (HostingJournal.PendingMessage m : messages) {
+                    held.add(new Pending(m.direction(), m.messageId(), m.room(), m.seenAt()));
+                }
+                draining.add(new Draining(record, held, now.plus(policy.fillInGrace())));
+            }
+        });
         snapshot.lastSeq().forEach((key, seq) -> {
             LeaseState lease = leases.get(key);
             if (lease != null) {
@@ -661,6 +680,7 @@ public final class HostingEngine {
         TrustKey key = new TrustKey(policy.hbBot(), r.userId(), r.network());
         LeaseState lease = leases.get(key);
         if (lease == null || lease.record.epoch() != r.epoch() || !lease.record.vb().bot().equals(sender)) {
+            releaseAfterRevoke(sender, key, r.epoch(), content, now, out);
             notInForce(sender, key, r.epoch(), r.txnId(), out);
             return;
         }
@@ -692,6 +712,35 @@ public final class HostingEngine {
      * A heartbeat or release for an epoch not in force: if that VB held the epoch, tell it how the epoch
      * ended (echoing the txn_id); otherwise there is nothing of its here to speak of.
      */
+    /**
+     * A release of an epoch that ended by revocation, signed by its VB: the VB acknowledges that it relays nothing
+     * more, so what the HB held back for it (§12.8, case 6) is relayed at once.
+     */
+    private void releaseAfterRevoke(UserId sender, TrustKey key, long epoch, JsonNode content, Instant now,
+                                    List<HostingOutput> out) {
+        Optional<TrustRecord> record = store.find(key, epoch)
+                .filter(x -> x.ended().isPresent() && x.vb().bot().equals(sender));
+        if (record.isEmpty()) {
+            return;
+        }
+        try {
+            SignedContent.verify(content, sender, record.get().vb().key());
+        } catch (DecodeException e) {
+            return; // not its VB's word
+        }
+        boolean held = false;
+        for (ListIterator<Draining> it = draining.listIterator(); it.hasNext(); ) {
+            Draining d = it.next();
+            if (d.record().key().equals(key) && d.record().epoch() == epoch && now.isBefore(d.relayAt())) {
+                it.set(new Draining(d.record(), d.messages(), now));
+                held = true;
+            }
+        }
+        if (held) {
+            drain(now, out);
+        }
+    }
+
     private void notInForce(UserId sender, TrustKey key, long epoch, TxnId txn, List<HostingOutput> out) {
         Optional<TrustRecord> record = store.find(key, epoch);
         if (record.isPresent() && record.get().vb().bot().equals(sender) && record.get().ended().isPresent()) {
@@ -860,6 +909,11 @@ public final class HostingEngine {
                 continue;
             }
             endLease(lease, lease.expiresAt.plus(policy.fillInGrace()));
+            if (!lease.lapsed) {
+                // The VB may go on relaying until `revoked` reaches it: what the user writes until its lease could
+                // have run out is relayed then, unless seen relayed first (§12.8), or it would be relayed twice.
+                windDown(lease, lease.expiresAt.plus(policy.fillInGrace()), now);
+            }
             out.add(new HostingOutput.StepBackIn(ended.get()));
             TxnId txn = TxnId.random(random);
             out.add(send(lease.record.vb().bot(), MessageType.REVOKED, MessageCodec.encode(new Revoked(txn,
@@ -961,8 +1015,8 @@ public final class HostingEngine {
     private void userMessage(HostingInput.UserMessageSeen in, Instant now, List<HostingOutput> out) {
         LeaseState lease = leases.get(new TrustKey(policy.hbBot(), in.user(), in.network()));
         if (lease == null) {
-            out.add(new HostingOutput.Relay(in.user(), in.network(), in.direction(), in.messageId(), in.room(),
-                    OptionalLong.empty()));
+            relayOrHold(new Pending(in.direction(), in.messageId(), in.room(), now), in.user(), in.network(), now,
+                    out);
             return;
         }
         Set<String> recent = recentRelays.get(in.network());
@@ -1016,11 +1070,29 @@ public final class HostingEngine {
         Pending p = new Pending(in.direction(), in.messageId(), in.room(), now, Optional.of(in.text()),
                 in.networkMessageId());
         if (lease == null) {
-            out.add(new HostingOutput.Relay(in.user(), in.network(), in.direction(), in.messageId(), in.room(),
-                    OptionalLong.empty()));
+            relayOrHold(p, in.user(), in.network(), now, out);
             return;
         }
         addUserMessage(lease, p, now, out);
+    }
+
+    /** A message of a user without a lease: relayed now, or held while a revoked VB may still relay it. */
+    private void relayOrHold(Pending p, UserId user, Network network, Instant now, List<HostingOutput> out) {
+        TrustKey key = new TrustKey(policy.hbBot(), user, network);
+        Optional<Draining> held = windingDown(key, now);
+        if (held.isPresent()) {
+            Set<String> recent = recentRelays.get(network);
+            String owner = p.direction() == Lease.Direction.TO_MATRIX ? user.value()
+                    : held.get().record().remoteAccount().name();
+            if (recent != null && recent.remove(relayKey(p.direction(), p.messageId()) + " "
+                    + relayerKey(network, p.direction(), owner))) {
+                return; // its relay by the VB was seen already
+            }
+            held.get().messages().add(p);
+            journal.pendingAdded(key, held.get().record().epoch(), p.journaled());
+            return;
+        }
+        out.add(new HostingOutput.Relay(user, network, p.direction(), p.messageId(), p.room(), OptionalLong.empty()));
     }
 
     private void addUserMessage(LeaseState lease, Pending p, Instant now, List<HostingOutput> out) {
@@ -1093,6 +1165,29 @@ public final class HostingEngine {
                 now);
         out.add(new HostingOutput.Relay(lease.record.key().userId(), lease.record.key().network(), p.direction(),
                 p.messageId(), p.room(), OptionalLong.of(entry.fillSeq())));
+    }
+
+    /** Holds what {@code lease}'s user writes from now until {@code until} like what the lease left pending. */
+    private void windDown(LeaseState lease, Instant until, Instant now) {
+        if (!until.isAfter(now)) {
+            return;
+        }
+        for (Draining d : draining) {
+            if (d.record().key().equals(lease.record.key()) && d.relayAt().equals(until)) {
+                return; // endLease made it already
+            }
+        }
+        draining.add(new Draining(lease.record, new ArrayList<>(), until));
+    }
+
+    /** The record whose messages are held until its VB can no longer be relaying them, if {@code key} has one. */
+    private Optional<Draining> windingDown(TrustKey key, Instant now) {
+        for (Draining d : draining) {
+            if (d.record().key().equals(key) && now.isBefore(d.relayAt())) {
+                return Optional.of(d);
+            }
+        }
+        return Optional.empty();
     }
 
     private void endLease(LeaseState lease, Instant relayAt) {

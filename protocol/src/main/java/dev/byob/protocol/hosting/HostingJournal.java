@@ -37,7 +37,10 @@ public interface HostingJournal {
         }
     }
 
-    /** The state recorded for records in force at {@code epochs} (key → epoch in force). */
+    /**
+     * The state recorded for the records at {@code epochs} (key → the epoch in force, or the last one that
+     * ended, whose messages may still be held back).
+     */
     Snapshot load(Map<TrustKey, Long> epochs);
 
     /** A heartbeat of {@code epoch} with {@code seq} renewed the lease. */

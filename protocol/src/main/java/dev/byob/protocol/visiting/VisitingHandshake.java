@@ -374,8 +374,17 @@ public final class VisitingHandshake {
                     || !r.network().equals(config.key().network())) {
                 return ignored(state, "revoked for another epoch or user");
             }
-            return new Transition<>(new Ended(receipt, r.code(), r.reason()),
-                    List.of(new VisitingOutput.TrustEnded(receipt, r.code(), r.reason())));
+            List<VisitingOutput> out = new ArrayList<>(List.of(new VisitingOutput.TrustEnded(receipt, r.code(),
+                    r.reason())));
+            if (state instanceof Trusted && !r.code().equals(RevokeCode.RELEASED)) {
+                // Acknowledges it: this bridge relays nothing more, so the hosting bridge need not wait for the
+                // lease to run out before relaying for the user again (§12.8, case 6).
+                TxnId txn = TxnId.random(random);
+                ObjectNode ack = sign(new Release(txn, config.key().userId(), config.key().network(),
+                        receipt.epoch(), Optional.of("revoked: " + r.code())));
+                out.add(send(MessageType.RELEASE, ack, txn));
+            }
+            return new Transition<>(new Ended(receipt, r.code(), r.reason()), out);
         }
         if (message instanceof Lease && state instanceof Trusted) {
             return leased((Trusted) state, (Lease) message, now);

@@ -1067,6 +1067,52 @@ class HostingEngineTest {
     }
 
     @Test
+    void revoke_whileTheLeaseIsLive_holdsTheUsersNewMessagesUntilTheVbCannotBeRelaying_evenAcrossARestart() {
+        InMemoryHostingJournal journal = new InMemoryHostingJournal();
+        hb = new HostingEngine(Fixtures.hbPolicy(), store, fillInLog, journal, BridgedRooms.NONE, new Random(3), T0);
+        handshake(VB_BOT, VB_KEY, T0);
+        hb.handle(new HostingInput.UserRevoke(USER, Optional.empty()), T0.plusSeconds(10));
+        // The VB may not have seen `revoked` yet and relays these; the HB must not relay them as well.
+        assertTrue(relays(userWrites("$soon", T0.plusSeconds(11))).isEmpty());
+        assertTrue(relays(userWrites("$relayed", T0.plusSeconds(12))).isEmpty());
+        relayedOnIrc("$relayed", ACCOUNT.name(), T0.plusSeconds(13));
+        assertTrue(relays(hb.handle(new HostingInput.Tick(), T0.plusSeconds(60))).isEmpty());
+
+        Instant back = T0.plusSeconds(70);
+        hb = new HostingEngine(Fixtures.hbPolicy(), store, fillInLog, journal, BridgedRooms.NONE, new Random(4), back);
+        assertTrue(relays(hb.handle(new HostingInput.Tick(), back.plusSeconds(9))).isEmpty());
+        List<HostingOutput.Relay> late = relays(hb.handle(new HostingInput.Tick(), back.plusSeconds(10)));
+
+        assertEquals(List.of("$soon"), late.stream().map(HostingOutput.Relay::messageId).toList());
+        assertTrue(late.get(0).fillSeq().isEmpty(), "a relay of the HB's own, not a fill-in");
+        assertEquals(1, relays(userWrites("$after", back.plusSeconds(11))).size(), "then at once again");
+    }
+
+    @Test
+    void revoke_acknowledgedByTheVbsSignedRelease_relaysWhatWasHeldAtOnce() {
+        handshake(VB_BOT, VB_KEY, T0);
+        hb.handle(new HostingInput.UserRevoke(USER, Optional.empty()), T0.plusSeconds(10));
+        assertTrue(relays(userWrites("$held", T0.plusSeconds(11))).isEmpty());
+        Release forged = new Release(new TxnId("ack-forged-1"), USER, NETWORK, 1, Optional.of("revoked"));
+        assertTrue(relays(send(VB_BOT, OTHER_KEY, forged, T0.plusSeconds(12))).isEmpty(), "only its VB's word counts");
+
+        Release ack = new Release(new TxnId("ack-release-1"), USER, NETWORK, 1, Optional.of("revoked: user_revoked"));
+        List<HostingOutput> out = send(VB_BOT, VB_KEY, ack, T0.plusSeconds(13));
+
+        assertEquals(List.of("$held"), relays(out).stream().map(HostingOutput.Relay::messageId).toList());
+        assertEquals(RevokeCode.USER_REVOKED, ((Revoked) sent(out, MessageType.REVOKED)).code());
+        assertEquals(1, relays(userWrites("$next", T0.plusSeconds(14))).size());
+    }
+
+    @Test
+    void revoke_afterTheLeaseLapsed_relaysTheUsersMessagesAtOnce() {
+        handshake(VB_BOT, VB_KEY, T0);
+        hb.handle(new HostingInput.Tick(), T0.plusSeconds(200)); // lapsed: the VB is gone
+        hb.handle(new HostingInput.UserRevoke(USER, Optional.empty()), T0.plusSeconds(201));
+        assertEquals(1, relays(userWrites("$m", T0.plusSeconds(202))).size());
+    }
+
+    @Test
     void restart_withAJournal_keepsTheLastHeartbeatAndTheMessagesStillWaiting() {
         InMemoryHostingJournal journal = new InMemoryHostingJournal();
         hb = new HostingEngine(Fixtures.hbPolicy(), store, fillInLog, journal, BridgedRooms.NONE, new Random(3), T0);

@@ -555,6 +555,18 @@ class VisitingHandshakeTest {
     }
 
     @Test
+    void trusted_revoked_isAcknowledgedWithASignedReleaseOfThatEpoch_once() throws Exception {
+        Trusted tr = trusted();
+        Revoked revoked = new Revoked(new TxnId("revoked-1"), USER, NETWORK, 1, RevokeCode.USER_REVOKED, "user");
+        Transition<VisitingState, VisitingOutput> t = step(tr, received(revoked), T0.plusSeconds(5));
+        Release ack = (Release) decodeVerified(onlySend(t));
+        assertEquals(1, ack.epoch());
+        assertEquals(Optional.of("revoked: " + RevokeCode.USER_REVOKED), ack.reason());
+        Revoked again = new Revoked(ack.txnId(), USER, NETWORK, 1, RevokeCode.USER_REVOKED, "user");
+        assertTrue(sends(step(t.state(), received(again), T0.plusSeconds(6))).isEmpty(), "no second release");
+    }
+
+    @Test
     void ended_lateMessages_areIgnoredWithoutAnswer() {
         Trusted tr = trusted();
         Revoked revoked = new Revoked(new TxnId("revoked-1"), USER, NETWORK, 1, RevokeCode.SUPERSEDED, "another VB");
