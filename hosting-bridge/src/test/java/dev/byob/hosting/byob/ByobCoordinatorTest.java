@@ -153,10 +153,15 @@ class ByobCoordinatorTest {
         assertTrue(h.transport.notices.get(h.transport.notices.size() - 1).contains("Revoked"));
         assertTrue(h.coordinator.puppetWanted(ALICE, LIBERA));
         assertTrue(h.coordinator.ghostWanted(LIBERA, "alice", "alice"));
-        assertTrue(h.coordinator.relayToRemote(ALICE, LIBERA, BRIDGED, h.message("back")));
+        // Until the VB has read `revoked` it may still relay: what alice writes now is held (§12.8, case 6).
+        ObjectNode back = h.message("back");
+        assertFalse(h.coordinator.relayToRemote(ALICE, LIBERA, BRIDGED, back));
 
         vb.run(new VisitingInput.Tick());
         assertInstanceOf(VisitingState.Ended.class, vb.state, "the VB read revoked");
+        // Its release acknowledges it: the held message goes out at once, and the next is relayed directly.
+        verify(h.actions).relayToRemoteNow(ALICE, LIBERA, BRIDGED, EventId.parse(back.get("event_id").asText()));
+        assertTrue(h.coordinator.relayToRemote(ALICE, LIBERA, BRIDGED, h.message("then")));
     }
 
     @Test
