@@ -10,6 +10,7 @@ import dev.byob.kit.matrix.MatrixNetworkException;
 import dev.byob.kit.matrix.MatrixRequestException;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -25,6 +26,10 @@ import picocli.CommandLine.Parameters;
                 + "allowed to send state can write one), MALFORMED when it does not follow MSC2346.", "",
             "The access token is that of any account joined to the room (or able to read its state); give it "
                 + "with --access-token or the environment variable BYOB_ACCESS_TOKEN.", "",
+            "With --probe, it also asks each bridge bot whether it speaks byob: it opens a DM with the bot as "
+                + "the token's account, sends a byob request that is deliberately incomplete, and waits for the "
+                + "cancel (invalid_message) a byob hosting bridge must answer (spec §4.3). The request starts no "
+                + "exchange; the DM is left afterwards.", "",
             "Exit codes: 0 read, 1 the homeserver refused or could not be reached, 2 bad usage."})
 final class InspectCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -40,6 +45,13 @@ final class InspectCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "ROOM", description = "The room: its id (!...) or an alias (#...).")
     String room;
+
+    @Option(names = "--probe", description = "Ask each bridge bot whether it answers byob (opens and leaves a DM).")
+    boolean probe;
+
+    @Option(names = "--probe-seconds", paramLabel = "S", defaultValue = "30",
+            description = "How long to wait for the bot to join the DM and to answer (default: ${DEFAULT-VALUE}).")
+    int probeSeconds;
 
     @Override
     public Integer call() {
@@ -58,6 +70,9 @@ final class InspectCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "an access token is needed: --access-token TOKEN, or set BYOB_ACCESS_TOKEN");
         }
+        if (probeSeconds < 1 || probeSeconds > 600) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--probe-seconds: 1 to 600");
+        }
         if (!room.startsWith("!") && !room.startsWith("#")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "ROOM: '" + room
                     + "' is neither a room id (!...) nor an alias (#...)");
@@ -68,6 +83,7 @@ final class InspectCommand implements Callable<Integer> {
             out.println("Room " + id + (room.startsWith("#") ? " (" + room + ")" : ""));
             int valid = 0;
             int events = 0;
+            java.util.Set<UserId> bots = new java.util.LinkedHashSet<>();
             for (JsonNode event : state) {
                 String type = event.path("type").asText();
                 if (!BridgeInfo.isBridgeEventType(type)) {
@@ -86,6 +102,7 @@ final class InspectCommand implements Callable<Integer> {
                 if (reading.verdict() == BridgeInfo.Verdict.VALID) {
                     valid++;
                     BridgeInfo info = reading.info().orElseThrow();
+                    bots.add(info.hbBot());
                     out.println("  VALID      " + type + "  " + info.network() + " " + info.channel() + "  bridged by "
                             + info.hbBot() + (info.active() ? "" : "  (disabled)"));
                 } else {
@@ -97,6 +114,11 @@ final class InspectCommand implements Callable<Integer> {
                 out.println("  no bridge events: this room is not bridged (as far as MSC2346 tells)");
             } else {
                 out.println(valid + " of " + events + " bridge events to believe");
+            }
+            if (probe) {
+                for (UserId bot : bots) {
+                    out.println(ByobProbe.run(client, bot, Duration.ofSeconds(probeSeconds)));
+                }
             }
             return 0;
         } catch (IllegalArgumentException e) {

@@ -81,7 +81,35 @@ class InspectCommandTest {
     }
 
     @Test
+    void probe_aBotThatNeverJoinsTheDm_isReportedAsNotSpeakingByob_andTheDmIsLeft() {
+        java.util.List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        server.setDispatcher(new mockwebserver3.Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                String path = request.getUrl().encodedPath();
+                seen.add(request.getMethod() + " " + path);
+                String body = path.endsWith("/state") ? "[" + bridgeEvent("m.bridge", "@hb:hs.example",
+                        "@hb:hs.example", "#byob") + "]"
+                        : path.endsWith("/sync") ? "{\"next_batch\":\"s1\"}"
+                        : path.endsWith("/createRoom") ? "{\"room_id\":\"!dm:hs.example\"}"
+                        : path.endsWith("/joined_members") ? "{\"joined\":{\"@me:hs.example\":{}}}"
+                        : "{}";
+                return new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json").body(body)
+                        .build();
+            }
+        });
+        CommandRun r = CommandRun.of("inspect", "--homeserver", url(), "--access-token", "t", "--probe",
+                "--probe-seconds", "1", "!room:hs.example");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("probe @hb:hs.example: did not join a DM within 1 s"), r.out());
+        assertTrue(seen.stream().anyMatch(x -> x.startsWith("POST") && x.contains("dm") && x.endsWith("/leave")),
+                seen.toString());
+    }
+
+    @Test
     void inspect_badArguments_areUsageErrors() {
+        assertEquals(2, CommandRun.of("inspect", "--homeserver", url(), "--access-token", "t", "--probe",
+                "--probe-seconds", "0", "!r:x").exit());
         assertEquals(2, CommandRun.of("inspect", "--homeserver", "ftp://x", "--access-token", "t", "!r:x").exit());
         CommandRun noToken = CommandRun.of("inspect", "--homeserver", url(), "--access-token", "", "!r:x");
         assertEquals(2, noToken.exit());

@@ -1,13 +1,9 @@
 package dev.byob.cli.conformance;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.byob.kit.irc.IrcConnection;
-import dev.byob.kit.matrix.CreateRoomOptions;
 import dev.byob.kit.matrix.MatrixClient;
 import dev.byob.kit.matrix.MatrixException;
-import dev.byob.kit.matrix.RoomPreset;
-import dev.byob.kit.matrix.SyncRequest;
 import dev.byob.protocol.id.EventId;
 import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.id.UserId;
@@ -63,7 +59,6 @@ public final class LiveWire implements HbWire, AutoCloseable {
     }
 
     private static final Duration IRC_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration POLL = Duration.ofMillis(250);
 
     private final MatrixClient vb;
     private final MatrixClient user;
@@ -73,9 +68,8 @@ public final class LiveWire implements HbWire, AutoCloseable {
     private final IrcLogin userLogin;
     private final String userNick;
     private final Optional<IrcLogin> otherLogin;
-    private final List<HbMessage> received = new ArrayList<>();
     private final List<RoomId> created = new ArrayList<>();
-    private String since;
+    private HbInbox inbox;
     private RoomId dm;
     private RoomId userDm;
     private boolean joinedBridgedRoom;
@@ -99,26 +93,30 @@ public final class LiveWire implements HbWire, AutoCloseable {
 
     @Override
     public Optional<List<String>> openDms(Duration timeout) {
-        since = vb.sync(SyncRequest.initial().withTimeout(Duration.ZERO)).path("next_batch").asText(null);
-        CreateRoomOptions direct = CreateRoomOptions.builder().invite(hbBot).direct(true)
-                .preset(RoomPreset.TRUSTED_PRIVATE_CHAT).build();
-        dm = vb.createRoom(direct);
-        created.add(dm);
-        userDm = user.createRoom(direct);
-        created.add(userDm);
+        HbInbox messages = inbox();
         Instant end = Instant.now().plus(timeout);
-        boolean dmJoined = false;
-        boolean userDmJoined = false;
-        while (!(dmJoined && userDmJoined)) {
-            dmJoined = dmJoined || vb.joinedMembers(dm).containsKey(hbBot);
-            userDmJoined = userDmJoined || user.joinedMembers(userDm).containsKey(hbBot);
-            if (Instant.now().isAfter(end)) {
-                return Optional.empty();
-            }
-            sleep(POLL);
+        HbInbox.DirectRoom vbDm = HbInbox.openDm(vb, hbBot, timeout);
+        dm = vbDm.room();
+        created.add(dm);
+        messages.watch(dm);
+        Duration left = Duration.between(Instant.now(), end);
+        HbInbox.DirectRoom userDirect = HbInbox.openDm(user, hbBot, left.isNegative() ? Duration.ZERO : left);
+        userDm = userDirect.room();
+        created.add(userDm);
+        if (!vbDm.botJoined() || !userDirect.botJoined()) {
+            return Optional.empty();
         }
         return Optional.of(List.of("DM " + dm + " (visiting bridge's bot with " + hbBot + ")",
                 "user's DM " + userDm + " (for dm proofs)"));
+    }
+
+    /** What the hosting bridge's bot says in the DM and the bridged room, read as the visiting bridge's bot. */
+    private HbInbox inbox() {
+        if (inbox == null) {
+            inbox = new HbInbox(vb, hbBot);
+            bridgedRoom.ifPresent(inbox::watch);
+        }
+        return inbox;
     }
 
     @Override
@@ -215,51 +213,12 @@ public final class LiveWire implements HbWire, AutoCloseable {
 
     @Override
     public int mark() {
-        syncOnce(Duration.ZERO);
-        return received.size();
+        return inbox().mark();
     }
 
     @Override
     public Optional<HbMessage> await(int from, Predicate<HbMessage> wanted, Duration timeout) {
-        Instant end = Instant.now().plus(timeout);
-        int scanned = from;
-        while (true) {
-            for (; scanned < received.size(); scanned++) {
-                if (wanted.test(received.get(scanned))) {
-                    return Optional.of(received.get(scanned));
-                }
-            }
-            Duration left = Duration.between(Instant.now(), end);
-            if (left.isNegative() || left.isZero()) {
-                return Optional.empty();
-            }
-            syncOnce(left.compareTo(Duration.ofSeconds(1)) < 0 ? left : Duration.ofSeconds(1));
-        }
-    }
-
-
-    /** One /sync as the visiting bridge's bot: keeps the hosting bridge's byob messages in the DM and the bridged room. */
-    private void syncOnce(Duration timeout) {
-        SyncRequest request = since == null ? SyncRequest.initial() : SyncRequest.initial().since(since);
-        JsonNode sync = vb.sync(request.withTimeout(timeout));
-        since = sync.path("next_batch").asText(since);
-        JsonNode joined = sync.path("rooms").path("join");
-        for (var rooms = joined.fields(); rooms.hasNext(); ) {
-            var room = rooms.next();
-            boolean watched = (dm != null && dm.value().equals(room.getKey()))
-                    || bridgedRoom.map(r -> r.value().equals(room.getKey())).orElse(false);
-            if (!watched) {
-                continue;
-            }
-            for (JsonNode event : room.getValue().path("timeline").path("events")) {
-                String type = event.path("type").asText("");
-                if (hbBot.value().equals(event.path("sender").asText()) && type.startsWith(MessageType.PREFIX)
-                        && event.path("content").isObject()) {
-                    received.add(new HbMessage(event.path("event_id").asText(), room.getKey(), type,
-                            (ObjectNode) event.path("content"), event.path("origin_server_ts").asLong(0)));
-                }
-            }
-        }
+        return inbox().await(from, wanted, timeout);
     }
 
     /** Leaves every room this wire created or joined. */
@@ -298,14 +257,5 @@ public final class LiveWire implements HbWire, AutoCloseable {
             nick = "b" + nick;
         }
         return nick.length() > 30 ? nick.substring(0, 30) : nick;
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new WireException("interrupted", e);
-        }
     }
 }

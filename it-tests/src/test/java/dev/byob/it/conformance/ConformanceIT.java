@@ -147,6 +147,15 @@ class ConformanceIT {
             // It cleaned up: the trust it established was released, so the bridge relays alice again.
             assertEquals(dev.byob.protocol.hosting.HostingEngine.RelayMode.HOSTING, bridge.byob().engine()
                     .relayMode(dev.byob.protocol.id.UserId.parse(alice.userId()), Network.irc(NETWORK)));
+
+            // byob inspect --probe asks the room's bridge bot whether it speaks byob: it does.
+            StringWriter inspected = new StringWriter();
+            CommandLine inspect = ByobCommand.commandLine();
+            inspect.setOut(new PrintWriter(inspected, true));
+            assertEquals(0, inspect.execute("inspect", "--homeserver", homeserver.baseUrl().toString(),
+                    "--access-token", alice.accessToken(), "--probe", "--probe-seconds", "30", room));
+            assertTrue(inspected.toString().contains("probe " + bot + ": answers byob: cancel "
+                    + "org.matrix.msc3647.invalid_message"), inspected.toString());
         } finally {
             if (bridge != null) {
                 bridge.stop();
