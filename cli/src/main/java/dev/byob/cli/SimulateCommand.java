@@ -20,19 +20,45 @@ import picocli.CommandLine.Option;
         name = "simulate",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs the byob protocol between a hosting and a visiting bridge in this process.",
+            "Runs the byob protocol between hosting and visiting bridges in this process.",
             "",
-            "The real state machines of both bridges run on a simulated homeserver and IRC network with "
+            "The real state machines of the bridges run on a simulated homeserver and IRC network with "
                 + "virtual time; the transcript shows what each side sends and decides and ends with the "
-                + "trust record the hosting bridge holds.",
+                + "trust records the hosting bridges hold. After every step the run checks the spec's "
+                + "invariants (one record in force per user, network and hosting bridge; no message lost or "
+                + "relayed twice; a refused or forged visiting bridge never trusted; trust only as granted; a "
+                + "portal room tombstoned at most once, and only one the visiting bridge created) and exits 1 "
+                + "naming the rule and the step that broke it.",
             "",
             "Scenarios:",
-            "  happy-path     both accounts proven; the hosting bridge steps aside",
-            "  override       a second visiting bridge logs in and replaces the first",
-            "  race           two visiting bridges log in at once; the last to finish wins",
-            "  revoke         the user tells the hosting bridge to take over again",
-            "  lease-lapse    the visiting bridge goes down, is filled in for, returns",
-            "  wrong-account  the IRC proof comes from another account's connection"
+            "  happy-path                     both accounts proven; the hosting bridge steps aside",
+            "  override                       a second visiting bridge logs in and replaces the first",
+            "  race                           two visiting bridges log in at once; the last to finish wins",
+            "  revoke                         the user tells the hosting bridge to take over again",
+            "  lease-lapse                    the visiting bridge goes down, is filled in for, returns",
+            "  several-hbs                    one visiting bridge, two hosting bridges: a record and lease each",
+            "  portal-tombstone               the VB's own portal room gives way to a hosting bridge's room",
+            "Refusals (each ends with exactly this cancel code from the hosting bridge):",
+            "  refused-bad-signature          bad_signature: the answer's signature altered",
+            "  refused-key-mismatch           key_mismatch: the answer signed with another key",
+            "  refused-replayed               replayed: a different answer under a used txn_id",
+            "  refused-wrong-matrix-account   matrix_proof_failed: Matrix proof from another user",
+            "  refused-wrong-remote-account   remote_proof_failed: IRC proof from another account "
+                + "(alias: wrong-account)",
+            "  refused-expired                timeout: the answer arrives after the challenge expired",
+            "  refused-outside-dm             unexpected_message: the request sent outside the DM",
+            "  refused-invalid-message        invalid_message: the request lacks a field",
+            "  refused-unsupported-version    unsupported_version: the request says version 2",
+            "  refused-unsupported-method     unsupported_method: no remote proof in common",
+            "  refused-not-bridged            not_bridged: a network the hosting bridge does not bridge",
+            "  refused-rate-limited           rate_limited: an eleventh request within the hour",
+            "  refused-busy                   busy: a fifth handshake in flight for one user",
+            "  refused-unknown-transaction    unknown_transaction: the answer names a forgotten exchange",
+            "The code 'user' has no scenario: a hosting bridge's engine never sends it (a human cancels with it).",
+            "",
+            "Faults (--drop, --duplicate, --jitter-ms, --replay-ms, --tamper-answers, --wrong-matrix-account, "
+                + "--wrong-remote-account, --expire-timers, --vb-ignores-fill-ins) apply to any scenario; with "
+                + "faults only the invariants are judged, not the story's ending."
         })
 final class SimulateCommand implements Callable<Integer> {
 
@@ -77,6 +103,27 @@ final class SimulateCommand implements Callable<Integer> {
             description = "Deliver every DM message again MS virtual milliseconds later, as a replay.")
     long replayMs;
 
+    @Option(names = "--wrong-matrix-account",
+            description = "The Matrix proof is sent by another Matrix user (the hosting bridge must refuse it).")
+    boolean wrongMatrixAccount;
+
+    @Option(names = "--wrong-remote-account",
+            description = "The IRC proof comes from a connection logged in to another services account.")
+    boolean wrongRemoteAccount;
+
+    @Option(names = "--expire-timers",
+            description = "Hold every answer and cancel of a visiting bridge past its challenge's expiry, so the "
+                    + "hosting bridge's timer fires.")
+    boolean expireTimers;
+
+    /** When the transcript is coloured. */
+    enum ColorMode { AUTO, ALWAYS, NEVER }
+
+    @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto",
+            description = "Colour the transcript: auto (only on a terminal, and not when NO_COLOR is set), "
+                    + "always or never (default: ${DEFAULT-VALUE}).")
+    ColorMode color;
+
     @Option(names = "--runs", paramLabel = "N", defaultValue = "1",
             description = "Run N seeds from --seed on, print only problems and a summary (default: ${DEFAULT-VALUE}).")
     int runs;
@@ -95,7 +142,8 @@ final class SimulateCommand implements Callable<Integer> {
         }
         Faults faults;
         try {
-            faults = new Faults(drop, duplicate, jitterMs, vbIgnoresFillIns, tamperAnswers, replayMs);
+            faults = new Faults(drop, duplicate, jitterMs, vbIgnoresFillIns, tamperAnswers, replayMs, wrongMatrixAccount,
+                    wrongRemoteAccount, expireTimers);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "fault options: " + e.getMessage());
         }
@@ -103,8 +151,9 @@ final class SimulateCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be between 1 and 100000, not " + runs);
         }
         if (runs == 1) {
-            Optional<String> problem = runOnce(chosen.get(), seed, faults, new Transcript(out, json));
-            problem.ifPresent(p -> out.println((json ? "" : "\n") + p));
+            Transcript transcript = new Transcript(out, json, colour());
+            Optional<String> problem = runOnce(chosen.get(), seed, faults, transcript);
+            problem.ifPresent(transcript::problem);
             return problem.isPresent() ? 1 : 0;
         }
         int failed = 0;
@@ -136,9 +185,33 @@ final class SimulateCommand implements Callable<Integer> {
             return Optional.empty(); // under faults a handshake may fail; only the invariants must hold
         }
         boolean anyActive = records.stream().anyMatch(TrustRecord::active);
-        boolean ok = scenario == Scenario.REVOKE ? !anyActive && !records.isEmpty()
-                : anyActive == (scenario != Scenario.WRONG_ACCOUNT);
+        boolean ok = anyActive == scenario.endsInForce();
+        if (scenario == Scenario.REVOKE) {
+            ok &= !records.isEmpty();
+        }
+        if (scenario == Scenario.SEVERAL_HBS) {
+            ok &= records.size() == 2 && records.stream().filter(TrustRecord::active).count() == 1;
+        }
+        if (scenario == Scenario.PORTAL_TOMBSTONE) {
+            ok &= simulation.tombstoned().size() == 1;
+        }
+        if (scenario.refusal().isPresent() && !simulation.refusals().contains(scenario.refusal().get())) {
+            return Optional.of("UNEXPECTED OUTCOME: the " + scenario.id() + " story did not end in "
+                    + scenario.refusal().get() + " (refusals: " + simulation.refusals() + ")");
+        }
         return ok ? Optional.empty() : Optional.of("UNEXPECTED OUTCOME: the " + scenario.id()
                 + " story did not end as it should (trust records: " + records.size() + ", in force: " + anyActive + ")");
+    }
+
+    /** Colour only on a terminal without NO_COLOR, unless told otherwise. */
+    private boolean colour() {
+        if (json || color == ColorMode.NEVER) {
+            return false;
+        }
+        if (color == ColorMode.ALWAYS) {
+            return true;
+        }
+        String noColor = System.getenv("NO_COLOR");
+        return System.console() != null && (noColor == null || noColor.isEmpty());
     }
 }

@@ -70,7 +70,7 @@ class SimulateCommandTest {
                 assertTrue(r.out().contains("Every message reached IRC exactly once"), r.out());
                 assertFalse(r.out().contains("NOT exactly once"), r.out());
                 break;
-            case WRONG_ACCOUNT:
+            case REFUSED_WRONG_REMOTE_ACCOUNT:
                 assertTrue(r.out().contains("org.matrix.msc3647.remote_proof_failed"));
                 assertTrue(r.out().contains("No trust record"));
                 break;
