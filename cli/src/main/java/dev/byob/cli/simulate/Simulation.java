@@ -256,12 +256,15 @@ public final class Simulation {
             case REFUSED_KEY_MISMATCH:
             case REFUSED_WRONG_MATRIX_ACCOUNT:
             case REFUSED_WRONG_REMOTE_ACCOUNT:
-            case REFUSED_OUTSIDE_DM:
             case REFUSED_INVALID_MESSAGE:
             case REFUSED_UNSUPPORTED_VERSION:
             case REFUSED_UNKNOWN_TRANSACTION:
             case HAPPY_PATH:
                 start(first, Duration.ZERO);
+                break;
+            case REFUSED_OUTSIDE_DM:
+                start(first, Duration.ZERO);
+                horizon = Duration.ofMinutes(5); // every resend refused alike, until the VB gives up
                 break;
             case REFUSED_EXPIRED:
                 start(first, Duration.ZERO);
@@ -287,7 +290,9 @@ public final class Simulation {
                         transcript.event(clock.elapsed(), "VB", "login " + login + " of the user's login loop");
                         stepVb(first, new VisitingInput.Start());
                     });
-                    at(Duration.ofMinutes(i).plusSeconds(30), () -> stepVb(first, new VisitingInput.Logout("logged out")));
+                    if (login <= hb.policy.requestsPerVb()) {
+                        at(Duration.ofMinutes(i).plusSeconds(30), () -> stepVb(first, new VisitingInput.Logout("logged out")));
+                    }
                 }
                 horizon = Duration.ofMinutes(hb.policy.requestsPerVb() + 1);
                 break;
