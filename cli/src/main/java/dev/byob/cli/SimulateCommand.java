@@ -206,13 +206,18 @@ final class SimulateCommand implements Callable<Integer> {
 
     /** Colour only on a terminal without NO_COLOR, unless told otherwise. */
     private boolean colour() {
-        if (json || color == ColorMode.NEVER) {
-            return false;
+        return !json && colour(color, System.console() != null, System.getenv("NO_COLOR"));
+    }
+
+    /** The decision, apart from the process: {@code noColor} is NO_COLOR's value, null when unset. */
+    static boolean colour(ColorMode mode, boolean terminal, String noColor) {
+        switch (mode) {
+            case ALWAYS:
+                return true;
+            case NEVER:
+                return false;
+            default:
+                return terminal && (noColor == null || noColor.isEmpty()); // no-color.org: set and not empty
         }
-        if (color == ColorMode.ALWAYS) {
-            return true;
-        }
-        String noColor = System.getenv("NO_COLOR");
-        return System.console() != null && (noColor == null || noColor.isEmpty());
     }
 }

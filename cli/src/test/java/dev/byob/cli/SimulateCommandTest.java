@@ -216,6 +216,16 @@ class SimulateCommandTest {
     }
 
     @Test
+    void colour_auto_onlyOnATerminalWithoutNoColor() {
+        assertTrue(SimulateCommand.colour(SimulateCommand.ColorMode.AUTO, true, null));
+        assertTrue(SimulateCommand.colour(SimulateCommand.ColorMode.AUTO, true, ""));
+        assertFalse(SimulateCommand.colour(SimulateCommand.ColorMode.AUTO, true, "1"));
+        assertFalse(SimulateCommand.colour(SimulateCommand.ColorMode.AUTO, false, null));
+        assertTrue(SimulateCommand.colour(SimulateCommand.ColorMode.ALWAYS, false, "1"));
+        assertFalse(SimulateCommand.colour(SimulateCommand.ColorMode.NEVER, true, null));
+    }
+
+    @Test
     void simulate_json_printsOneObjectPerLineWithTheTrustRecordLast() throws Exception {
         CommandRun r = run("simulate", "--json");
         assertEquals(0, r.exit(), r.err());
