@@ -20,19 +20,46 @@ import picocli.CommandLine.Option;
         name = "simulate",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs the byob protocol between a hosting and a visiting bridge in this process.",
+            "Runs the byob protocol between hosting (HB) and visiting bridges (VB) in this process.",
             "",
-            "The real state machines of both bridges run on a simulated homeserver and IRC network with "
+            "The real state machines of the bridges run on a simulated homeserver and IRC network with "
                 + "virtual time; the transcript shows what each side sends and decides and ends with the "
-                + "trust record the hosting bridge holds.",
+                + "trust records the hosting bridges hold. After every step the run checks the spec's "
+                + "invariants (one record in force per user, network and hosting bridge; no message lost or "
+                + "relayed twice; a refused or forged visiting bridge never trusted; trust only as granted; a "
+                + "portal room tombstoned at most once, and only one the visiting bridge created) and exits 1 "
+                + "naming the rule and the step that broke it.",
             "",
             "Scenarios:",
-            "  happy-path     both accounts proven; the hosting bridge steps aside",
-            "  override       a second visiting bridge logs in and replaces the first",
-            "  race           two visiting bridges log in at once; the last to finish wins",
-            "  revoke         the user tells the hosting bridge to take over again",
-            "  lease-lapse    the visiting bridge goes down, is filled in for, returns",
-            "  wrong-account  the IRC proof comes from another account's connection"
+            "  happy-path                     both accounts proven; the HB steps aside",
+            "  override                       a second VB logs in and replaces the first",
+            "  race                           two VBs log in at once; the last one wins",
+            "  revoke                         the user tells the HB to take over again",
+            "  lease-lapse                    the VB goes down, is filled in for, returns",
+            "  several-hbs                    one VB, two HBs: a record and lease with each",
+            "  portal-tombstone               the VB's portal room gives way to an HB room",
+            "Refusals, each ending in exactly this cancel code from the HB:",
+            "  refused-bad-signature          bad_signature: answer's signature altered",
+            "  refused-key-mismatch           key_mismatch: answer signed by another key",
+            "  refused-replayed               replayed: another answer, same txn_id",
+            "  refused-wrong-matrix-account   matrix_proof_failed: another Matrix user",
+            "  refused-wrong-remote-account   remote_proof_failed: another IRC account",
+            "                                 (also accepted as wrong-account)",
+            "  refused-expired                timeout: the answer comes after expiry",
+            "  refused-outside-dm             unexpected_message: request not in the DM",
+            "  refused-invalid-message        invalid_message: request lacks a field",
+            "  refused-unsupported-version    unsupported_version: request of version 2",
+            "  refused-unsupported-method     unsupported_method: no remote proof in common",
+            "  refused-not-bridged            not_bridged: a network the HB lacks",
+            "  refused-rate-limited           rate_limited: an 11th request in the hour",
+            "  refused-busy                   busy: a 5th handshake in flight for a user",
+            "  refused-unknown-transaction    unknown_transaction: answer to lost exchange",
+            "The code 'user' has no scenario: a hosting bridge's engine never sends it; only a person "
+                + "cancels with it (the VB's user aborting a login).",
+            "",
+            "Faults (--drop, --duplicate, --jitter-ms, --replay-ms, --tamper-answers, --wrong-matrix-account, "
+                + "--wrong-remote-account, --expire-timers, --vb-ignores-fill-ins) apply to any scenario; with "
+                + "faults only the invariants are judged, not the story's ending."
         })
 final class SimulateCommand implements Callable<Integer> {
 
@@ -77,6 +104,27 @@ final class SimulateCommand implements Callable<Integer> {
             description = "Deliver every DM message again MS virtual milliseconds later, as a replay.")
     long replayMs;
 
+    @Option(names = "--wrong-matrix-account",
+            description = "The Matrix proof is sent by another Matrix user (the hosting bridge must refuse it).")
+    boolean wrongMatrixAccount;
+
+    @Option(names = "--wrong-remote-account",
+            description = "The IRC proof comes from a connection logged in to another services account.")
+    boolean wrongRemoteAccount;
+
+    @Option(names = "--expire-timers",
+            description = "Hold every answer and cancel of a visiting bridge past its challenge's expiry, so the "
+                    + "hosting bridge's timer fires.")
+    boolean expireTimers;
+
+    /** When the transcript is coloured. */
+    enum ColorMode { AUTO, ALWAYS, NEVER }
+
+    @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto",
+            description = "Colour the transcript: auto (only on a terminal, and not when NO_COLOR is set), "
+                    + "always or never (default: ${DEFAULT-VALUE}).")
+    ColorMode color;
+
     @Option(names = "--runs", paramLabel = "N", defaultValue = "1",
             description = "Run N seeds from --seed on, print only problems and a summary (default: ${DEFAULT-VALUE}).")
     int runs;
@@ -95,7 +143,8 @@ final class SimulateCommand implements Callable<Integer> {
         }
         Faults faults;
         try {
-            faults = new Faults(drop, duplicate, jitterMs, vbIgnoresFillIns, tamperAnswers, replayMs);
+            faults = new Faults(drop, duplicate, jitterMs, vbIgnoresFillIns, tamperAnswers, replayMs, wrongMatrixAccount,
+                    wrongRemoteAccount, expireTimers);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "fault options: " + e.getMessage());
         }
@@ -103,8 +152,9 @@ final class SimulateCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be between 1 and 100000, not " + runs);
         }
         if (runs == 1) {
-            Optional<String> problem = runOnce(chosen.get(), seed, faults, new Transcript(out, json));
-            problem.ifPresent(p -> out.println((json ? "" : "\n") + p));
+            Transcript transcript = new Transcript(out, json, colour());
+            Optional<String> problem = runOnce(chosen.get(), seed, faults, transcript);
+            problem.ifPresent(transcript::problem);
             return problem.isPresent() ? 1 : 0;
         }
         int failed = 0;
@@ -136,9 +186,38 @@ final class SimulateCommand implements Callable<Integer> {
             return Optional.empty(); // under faults a handshake may fail; only the invariants must hold
         }
         boolean anyActive = records.stream().anyMatch(TrustRecord::active);
-        boolean ok = scenario == Scenario.REVOKE ? !anyActive && !records.isEmpty()
-                : anyActive == (scenario != Scenario.WRONG_ACCOUNT);
+        boolean ok = anyActive == scenario.endsInForce();
+        if (scenario == Scenario.REVOKE) {
+            ok &= !records.isEmpty();
+        }
+        if (scenario == Scenario.SEVERAL_HBS) {
+            ok &= records.size() == 2 && records.stream().filter(TrustRecord::active).count() == 1;
+        }
+        if (scenario == Scenario.PORTAL_TOMBSTONE) {
+            ok &= simulation.tombstoned().size() == 1;
+        }
+        if (scenario.refusal().isPresent() && !simulation.refusals().contains(scenario.refusal().get())) {
+            return Optional.of("UNEXPECTED OUTCOME: the " + scenario.id() + " story did not end in "
+                    + scenario.refusal().get() + " (refusals: " + simulation.refusals() + ")");
+        }
         return ok ? Optional.empty() : Optional.of("UNEXPECTED OUTCOME: the " + scenario.id()
                 + " story did not end as it should (trust records: " + records.size() + ", in force: " + anyActive + ")");
+    }
+
+    /** Colour only on a terminal without NO_COLOR, unless told otherwise. */
+    private boolean colour() {
+        return !json && colour(color, System.console() != null, System.getenv("NO_COLOR"));
+    }
+
+    /** The decision, apart from the process: {@code noColor} is NO_COLOR's value, null when unset. */
+    static boolean colour(ColorMode mode, boolean terminal, String noColor) {
+        switch (mode) {
+            case ALWAYS:
+                return true;
+            case NEVER:
+                return false;
+            default:
+                return terminal && (noColor == null || noColor.isEmpty()); // no-color.org: set and not empty
+        }
     }
 }

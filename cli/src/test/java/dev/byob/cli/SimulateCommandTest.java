@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** {@code byob simulate} through its command line: arguments in, output and exit code out. */
@@ -70,13 +71,158 @@ class SimulateCommandTest {
                 assertTrue(r.out().contains("Every message reached IRC exactly once"), r.out());
                 assertFalse(r.out().contains("NOT exactly once"), r.out());
                 break;
-            case WRONG_ACCOUNT:
-                assertTrue(r.out().contains("org.matrix.msc3647.remote_proof_failed"));
-                assertTrue(r.out().contains("No trust record"));
+            case SEVERAL_HBS:
+                assertTrue(r.out().contains("Trust record held by @hb1:hosting.example (in force)"), r.out());
+                assertTrue(r.out().contains("Trust record held by @hb2:other.example (ended)"), r.out());
+                assertTrue(r.out().contains("trust established at epoch 1 with HB1"), r.out());
+                assertTrue(r.out().contains("trust established at epoch 1 with HB2"), r.out());
+                assertTrue(r.out().contains("VB → #chat             PRIVMSG       <alice> still relayed"), r.out());
+                assertTrue(r.out().contains("HB2 → #rust            PRIVMSG       <alice[m]> relayed by"), r.out());
+                assertTrue(r.out().contains("VB → HB1               heartbeat     epoch 1, seq 5"), r.out());
+                assertFalse(r.out().contains("VB → HB2               heartbeat     epoch 1, seq 2"), r.out());
+                break;
+            case PORTAL_TOMBSTONE:
+                assertTrue(r.out().contains("VB → !portal-chat:home.example m.room.tombstone replacement_room "
+                        + "!chat:hosting.example"), r.out());
+                assertTrue(r.out().contains("Portal rooms tombstoned: [!portal-chat:home.example]"), r.out());
+                assertTrue(r.out().contains("ignores the bridge event in !fake:evil.example (forged"), r.out());
+                assertTrue(r.out().contains("no live trust with @hb:hosting.example yet"), r.out());
+                assertFalse(r.out().contains("!portal-rust:home.example m.room.tombstone"), r.out());
                 break;
             default:
-                assertTrue(r.out().contains("(in force)"));
+                if (scenario.refusal().isPresent()) {
+                    assertTrue(r.out().contains("refuses (" + scenario.refusal().get() + ")"), r.out());
+                } else {
+                    assertTrue(r.out().contains("(in force)"));
+                }
         }
+    }
+
+    /** The spec's code for each refusal story (§4.10, §6.4), written out here, not read from the enum. */
+    @ParameterizedTest
+    @CsvSource({
+        "refused-bad-signature, bad_signature",
+        "refused-key-mismatch, key_mismatch",
+        "refused-replayed, replayed",
+        "refused-wrong-matrix-account, matrix_proof_failed",
+        "refused-wrong-remote-account, remote_proof_failed",
+        "wrong-account, remote_proof_failed",
+        "refused-expired, timeout",
+        "refused-outside-dm, unexpected_message",
+        "refused-invalid-message, invalid_message",
+        "refused-unsupported-version, unsupported_version",
+        "refused-unsupported-method, unsupported_method",
+        "refused-not-bridged, not_bridged",
+        "refused-rate-limited, rate_limited",
+        "refused-busy, busy",
+        "refused-unknown-transaction, unknown_transaction"
+    })
+    void simulate_refusalScenario_hostingBridgeRefusesWithTheSpecsCode_andTheRefusedNeverGainsTrust(String id, String code)
+            throws Exception {
+        String full = "org.matrix.msc3647." + code;
+        CommandRun r = run("simulate", "--scenario", id);
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().contains("* refuses (" + full + ")"), r.out());
+        CommandRun json = run("simulate", "--scenario", id, "--json");
+        assertEquals(0, json.exit(), json.out());
+        ObjectMapper mapper = new ObjectMapper();
+        List<String> refusedCodes = new ArrayList<>();
+        List<String> trusted = new ArrayList<>();
+        String refusedVb = null;
+        for (String line : json.out().split("\n")) {
+            JsonNode l = mapper.readTree(line);
+            String what = l.path("what").asText();
+            if (what.startsWith("refuses (")) {
+                refusedCodes.add(what.substring("refuses (".length(), what.indexOf(')')));
+                assertEquals("bad", l.path("tone").asText());
+            }
+            if (what.startsWith("handshake failed (" + full + ")")) {
+                refusedVb = l.path("who").asText();
+            }
+            if (what.startsWith("trust established")) {
+                trusted.add(l.path("who").asText());
+            }
+        }
+        assertEquals(full, refusedCodes.get(0), "the first refusal is the story's: " + refusedCodes);
+        if (!code.equals("unexpected_message")) { // refused outside the DM, nothing is sent there: no cancel
+            assertTrue(refusedVb != null, "the VB heard the cancel: " + json.out());
+            if (code.equals("rate_limited")) {
+                // Ten logins before were trusted and released; the refused eleventh never is.
+                String after = r.out().substring(r.out().indexOf("refuses (" + full));
+                assertFalse(after.contains("trust established"), after);
+            } else {
+                assertFalse(trusted.contains(refusedVb), refusedVb + " was refused yet trusted: " + trusted);
+            }
+        } else {
+            assertTrue(trusted.isEmpty(), trusted.toString());
+        }
+        if (!code.equals("busy")) {
+            assertTrue(r.out().contains("No trust record") || r.out().contains("(ended)"), r.out());
+            assertFalse(r.out().contains("(in force)"), r.out());
+        }
+    }
+
+    @Test
+    void simulate_userCancelCode_hasNoRefusalScenario_andHelpSaysWhy() {
+        for (Scenario s : Scenario.values()) {
+            assertFalse(s.refusal().map(c -> c.value().endsWith(".user")).orElse(false), s.id());
+        }
+        assertTrue(run("simulate", "--help").out().contains("The code 'user' has no scenario"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "--wrong-matrix-account, matrix_proof_failed",
+        "--wrong-remote-account, remote_proof_failed",
+        "--expire-timers, timeout"
+    })
+    void simulate_proofAndTimerFaults_onTheHappyPath_areRefusedWithTheirCode(String fault, String code) {
+        CommandRun r = run("simulate", fault);
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().contains("* refuses (org.matrix.msc3647." + code + ")"), r.out());
+        assertFalse(r.out().contains("trust established"), r.out());
+        assertTrue(r.out().contains("No trust record"), r.out());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Scenario.class)
+    void simulate_proofAndTimerFaults_onEveryScenario_keepEveryInvariant(Scenario scenario) {
+        for (String fault : List.of("--wrong-matrix-account", "--wrong-remote-account", "--expire-timers")) {
+            CommandRun r = run("simulate", "--scenario", scenario.id(), fault, "--runs", "3");
+            assertEquals(0, r.exit(), fault + ": " + r.out());
+            assertTrue(r.out().contains(scenario.id() + ": 3 runs, 3 kept every invariant, 0 did not (with faults)"),
+                    r.out());
+            CommandRun one = run("simulate", "--scenario", scenario.id(), fault);
+            assertFalse(one.out().contains("trust established"), fault + " let a VB gain trust: " + one.out());
+        }
+    }
+
+    @Test
+    void simulate_colour_onlyWhenAskedOrOnATerminal() {
+        String esc = "\u001b[";
+        CommandRun always = run("simulate", "--scenario", "refused-bad-signature", "--color=always");
+        assertEquals(0, always.exit(), always.err());
+        assertTrue(always.out().contains("\u001b[31m* refuses (org.matrix.msc3647.bad_signature)"), always.out());
+        assertTrue(always.out().contains("\u001b[36mHB"), always.out());
+        CommandRun trusted = run("simulate", "--color", "always");
+        assertTrue(trusted.out().contains("\u001b[32m* trust established at epoch 1"), trusted.out());
+        assertFalse(run("simulate", "--color=never").out().contains(esc));
+        // Tests write to a buffer, not a terminal: auto means no colour here.
+        assertFalse(run("simulate").out().contains(esc));
+        assertFalse(run("simulate", "--json", "--color=always").out().contains(esc));
+        CommandRun bad = run("simulate", "--color=sometimes");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("--color"), bad.err());
+    }
+
+    @Test
+    void colour_auto_onlyOnATerminalWithoutNoColor() {
+        assertTrue(SimulateCommand.colour(SimulateCommand.ColorMode.AUTO, true, null));
+        assertTrue(SimulateCommand.colour(SimulateCommand.ColorMode.AUTO, true, ""));
+        assertFalse(SimulateCommand.colour(SimulateCommand.ColorMode.AUTO, true, "1"));
+        assertFalse(SimulateCommand.colour(SimulateCommand.ColorMode.AUTO, false, null));
+        assertTrue(SimulateCommand.colour(SimulateCommand.ColorMode.ALWAYS, false, "1"));
+        assertFalse(SimulateCommand.colour(SimulateCommand.ColorMode.NEVER, true, null));
     }
 
     @Test
@@ -160,6 +306,12 @@ class SimulateCommandTest {
         CommandRun help = run("simulate", "--help");
         assertEquals(0, help.exit());
         assertTrue(help.out().contains("--scenario"));
+        for (Scenario s : Scenario.values()) {
+            assertTrue(help.out().contains("  " + s.id() + " "), s.id() + " missing from\n" + help.out());
+        }
+        for (String fault : List.of("--wrong-matrix-account", "--wrong-remote-account", "--expire-timers", "--color")) {
+            assertTrue(help.out().contains(fault), fault);
+        }
         CommandRun version = run("--version");
         assertEquals(0, version.exit());
         assertTrue(version.out().contains("protocol version 1"));

@@ -1,8 +1,9 @@
 package dev.byob.cli.simulate;
 
 /**
- * What goes wrong on the way between the two bridges' bots, drawn from the run's seed: messages in the
- * DM lost, delivered twice, or held up by a random extra delay (which can reorder them).
+ * What goes wrong during a run, drawn from the run's seed where it is random: messages in the DM lost,
+ * delivered twice, held up (which can reorder them) or replayed; answers altered or held past their
+ * challenge's expiry; proofs made from the wrong account. Every fault applies to any scenario.
  *
  * @param drop probability that a DM message is lost
  * @param duplicate probability that a DM message arrives twice
@@ -11,11 +12,15 @@ package dev.byob.cli.simulate;
  *     hosting bridge filled in: the invariants must catch the duplicates it causes
  * @param tamperAnswers someone on the way alters a signed answer: the hosting bridge must refuse it
  * @param replayMs when above 0, every DM message is delivered again this much later (a replay)
+ * @param wrongMatrixAccount the Matrix proof is sent by another Matrix user than the one named
+ * @param wrongRemoteAccount the remote proof comes from a connection logged in to another account
+ * @param expireTimers every answer and cancel of a visiting bridge is held until its challenge has expired, so
+ *     the hosting bridge's timer fires
  */
 public record Faults(double drop, double duplicate, long jitterMs, boolean vbIgnoresFillIns, boolean tamperAnswers,
-                     long replayMs) {
+                     long replayMs, boolean wrongMatrixAccount, boolean wrongRemoteAccount, boolean expireTimers) {
     /** Nothing goes wrong. */
-    public static final Faults NONE = new Faults(0, 0, 0, false, false, 0);
+    public static final Faults NONE = new Faults(0, 0, 0, false, false, 0, false, false, false);
 
     public Faults {
         if (drop < 0 || drop > 1 || duplicate < 0 || duplicate > 1) {
@@ -28,6 +33,7 @@ public record Faults(double drop, double duplicate, long jitterMs, boolean vbIgn
 
     /** Whether any fault is switched on. */
     public boolean any() {
-        return drop > 0 || duplicate > 0 || jitterMs > 0 || vbIgnoresFillIns || tamperAnswers || replayMs > 0;
+        return drop > 0 || duplicate > 0 || jitterMs > 0 || vbIgnoresFillIns || tamperAnswers || replayMs > 0
+                || wrongMatrixAccount || wrongRemoteAccount || expireTimers;
     }
 }
