@@ -88,8 +88,10 @@ class DistributionTest {
 
     @Test
     void systemdAnalyzeVerify_acceptsTheUnit() throws IOException, InterruptedException {
-        // It reports unknown keys and bad values as warnings with a zero exit code: there must be none.
-        assertEquals("", verify(Files.readString(UNIT)));
+        // It reports unknown keys and bad values as warnings with a zero exit code, each naming the unit: there must
+        // be none. (The host's own units may draw warnings in a foreign root; they are not this unit's.)
+        List<String> ours = verify(Files.readString(UNIT)).lines().filter(l -> l.contains("visiting-bridge")).toList();
+        assertEquals(List.of(), ours);
     }
 
     @Test
