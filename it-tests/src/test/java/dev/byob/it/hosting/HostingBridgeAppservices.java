@@ -54,6 +54,13 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
     /** Its ghosts' localpart prefix. */
     public static final String VB_GHOST_PREFIX = "hbvb_irc_";
 
+    /** The registration of the bridge of the visiting bridge's benchmark ({@code VisitingBridgeBenchmark}). */
+    public static final String BENCH_ID = "byob-hosting-bridge-vb-bench";
+    /** Its bot's localpart. */
+    public static final String BENCH_BOT_LOCALPART = "hbbench_bridge";
+    /** Its ghosts' localpart prefix. */
+    public static final String BENCH_GHOST_PREFIX = "hbbench_irc_";
+
     /**
      * Writes the bridge's configuration for {@code registration} to {@code file}: homeserver, appservice with the
      * registration's tokens and port, {@code data_dir: data}, then {@code rest} (the {@code irc:} section and
@@ -115,7 +122,8 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
                 registration(RELAY_ID, RELAY_BOT_LOCALPART, RELAY_GHOST_PREFIX, serverName),
                 registration(BYOB_ID, BYOB_BOT_LOCALPART, BYOB_GHOST_PREFIX, serverName),
                 registration(LEASE_ID, LEASE_BOT_LOCALPART, LEASE_GHOST_PREFIX, serverName),
-                registration(VB_ID, VB_BOT_LOCALPART, VB_GHOST_PREFIX, serverName));
+                registration(VB_ID, VB_BOT_LOCALPART, VB_GHOST_PREFIX, serverName),
+                registration(BENCH_ID, BENCH_BOT_LOCALPART, BENCH_GHOST_PREFIX, serverName));
     }
 
     private static AppserviceRegistration registration(String id, String bot, String ghostPrefix, String serverName) {
