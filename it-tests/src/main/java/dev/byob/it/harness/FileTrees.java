@@ -7,13 +7,13 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Deleting directories the harness created. */
-final class FileTrees {
+/** Deleting and copying directories the harness and the tests create. */
+public final class FileTrees {
     private FileTrees() {
     }
 
     /** Deletes {@code dir} and everything below it, without following symbolic links; absent is fine. */
-    static void delete(Path dir) {
+    public static void delete(Path dir) {
         if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
@@ -27,12 +27,24 @@ final class FileTrees {
     }
 
     /** Deletes {@code dir} if it exists and creates it empty. */
-    static Path recreate(Path dir) {
+    public static Path recreate(Path dir) {
         delete(dir);
         try {
             return Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir, e);
+        }
+    }
+
+    /** Copies {@code from} and everything below it to {@code to}, which must not exist, keeping permissions. */
+    public static void copy(Path from, Path to) {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path path : paths.toList()) {
+                Files.copy(path, to.resolve(from.relativize(path).toString()),
+                        java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy " + from + " to " + to, e);
         }
     }
 }

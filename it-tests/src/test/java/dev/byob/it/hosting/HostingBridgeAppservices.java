@@ -81,6 +81,13 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
     /** Its ghosts' localpart prefix. */
     public static final String CRASH_GHOST_PREFIX = "hbcrash_irc_";
 
+    /** The registration of the bridge of the visiting bridge's benchmark ({@code VisitingBridgeBenchmark}). */
+    public static final String BENCH_ID = "byob-hosting-bridge-vb-bench";
+    /** Its bot's localpart. */
+    public static final String BENCH_BOT_LOCALPART = "hbbench_bridge";
+    /** Its ghosts' localpart prefix. */
+    public static final String BENCH_GHOST_PREFIX = "hbbench_irc_";
+
     /**
      * Writes the bridge's configuration for {@code registration} to {@code file}: homeserver, appservice with the
      * registration's tokens and port, {@code data_dir: data}, then {@code rest} (the {@code irc:} section and
@@ -146,7 +153,8 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
                 registration(REFUSAL_ID, REFUSAL_BOT_LOCALPART, REFUSAL_GHOST_PREFIX, serverName),
                 registration(OVERRIDE_ID, OVERRIDE_BOT_LOCALPART, OVERRIDE_GHOST_PREFIX, serverName),
                 registration(CRASH_ID, CRASH_BOT_LOCALPART, CRASH_GHOST_PREFIX, serverName),
-                registration(LOAD_ID, LOAD_BOT_LOCALPART, LOAD_GHOST_PREFIX, serverName));
+                registration(LOAD_ID, LOAD_BOT_LOCALPART, LOAD_GHOST_PREFIX, serverName),
+                registration(BENCH_ID, BENCH_BOT_LOCALPART, BENCH_GHOST_PREFIX, serverName));
     }
 
     private static AppserviceRegistration registration(String id, String bot, String ghostPrefix, String serverName) {
