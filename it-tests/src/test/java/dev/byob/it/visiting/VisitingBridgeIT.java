@@ -19,6 +19,7 @@ import dev.byob.it.harness.Names;
 import dev.byob.it.harness.RealServers;
 import dev.byob.it.hosting.HostingBridgeAppservices;
 import dev.byob.protocol.message.MessageType;
+import dev.byob.protocol.message.RevokeCode;
 import dev.byob.protocol.trust.TrustKey;
 import dev.byob.protocol.visiting.VisitingState;
 import dev.byob.visiting.Main;
@@ -35,6 +36,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -140,6 +142,307 @@ class VisitingBridgeIT {
                 bridge.stop();
             }
         }
+    }
+
+    /** A hosting bridge for one room and channel, alice and her accounts, bob on IRC: what every scenario needs. */
+    private record Scene(Homeserver homeserver, IrcNetwork irc, String hbBot, MatrixAccount alice,
+                         IrcNetwork.IrcAccount aliceAccount, String channel, String room, String aliceNick,
+                         MatrixUserClient aliceClient, IrcUserClient bob, HostingBridge bridge) implements AutoCloseable {
+        /** Alice's nick on IRC as her own connection (the visiting bridge's) has it. */
+        String aliceIrc() {
+            return aliceAccount.name();
+        }
+
+        @Override
+        public void close() {
+            bridge.stop();
+            bob.close();
+            aliceClient.close();
+        }
+    }
+
+    private Scene scene(Homeserver homeserver, IrcNetwork irc, String registrationId, String botLocalpart,
+                        String ghostPrefix, String botNick, String... hbExtra) throws Exception {
+        AppserviceRegistration registration = homeserver.appservice(registrationId);
+        String hbBot = registration.senderUserId(homeserver.serverName());
+        MatrixAccount alice = homeserver.newUser("alice");
+        IrcNetwork.IrcAccount aliceAccount = irc.newAccount("alice");
+        String channel = "#" + Names.unique("vb");
+        MatrixUserClient aliceClient = MatrixUserClient.of(alice);
+        IrcUserClient bob = irc.user(Names.unique("bob")).connect();
+        bob.join(channel);
+        String room = HostingBridgeAppservices.createBridgedRoom(aliceClient, alice.userId(), hbBot, channel);
+        Path hbConfigFile = HostingBridgeAppservices.writeBridgeConfig(dir.resolve(registrationId + ".yaml"),
+                homeserver, registration, botLocalpart, ghostPrefix, irc, NETWORK, botNick, room, channel, hbExtra);
+        BridgeConfig hbConfig = BridgeConfig.load(hbConfigFile);
+        String aliceNick = IrcNicks.forUser(hbConfig.ircNetworks().get(0), alice.localpart());
+        HostingBridge bridge = HostingBridge.bridging(hbConfig).start();
+        bob.await("the bot joining " + channel,
+                m -> m.is("JOIN") && botNick.equalsIgnoreCase(m.nick()) && channel.equalsIgnoreCase(m.param(0)), WAIT);
+        String before = "before " + Names.unique("m");
+        aliceClient.sendText(room, before);
+        assertEquals(aliceNick, bob.awaitPrivmsg(channel, before, WAIT).nick(), "the hosting bridge relays alice");
+        return new Scene(homeserver, irc, hbBot, alice, aliceAccount, channel, room, aliceNick, aliceClient, bob,
+                bridge);
+    }
+
+    /** A visiting bridge configuration for alice with its own bot {@code vbBot}, written and logged in by the CLI. */
+    private VisitingBridgeConfig vbConfig(Scene s, String name, MatrixAccount vbBot, String nick) throws Exception {
+        Path file = dir.resolve(name).resolve("config.yaml");
+        assertEquals(0, cli(List.of(), "init", "-c", file.toString()));
+        Files.writeString(file, String.join("\n",
+                "homeserver:",
+                "  url: " + s.homeserver().baseUrl(),
+                "user: \"" + s.alice().userId() + "\"",
+                "bot: \"" + vbBot.userId() + "\"",
+                "data_dir: data",
+                "irc:",
+                "  networks:",
+                "    - {id: " + NETWORK + ", host: " + s.irc().host() + ", port: " + s.irc().port() + ", tls: false, nick: "
+                        + nick + ", account: " + s.aliceAccount().name() + "}",
+                ""));
+        assertEquals(0, cli(List.of(s.alice().accessToken(), vbBot.accessToken(), s.aliceAccount().password()),
+                "login", "-c", file.toString(), "--access-token", "--bot-access-token"));
+        return VisitingBridgeConfig.load(file);
+    }
+
+    /** Alice accepts the bot's DM (it opens one to tell her trust is established); returns that room. */
+    private static String acceptBotDm(MatrixUserClient aliceClient, String vbBot) {
+        String dm = aliceClient.awaitEvent("an invite from " + vbBot, e -> "invite".equals(e.membership())
+                && "m.room.member".equals(e.type()) && aliceClient.userId().equals(e.stateKey())
+                && vbBot.equals(e.sender()), WAIT).roomId();
+        aliceClient.join(dm);
+        return dm;
+    }
+
+    private static RoomEvent awaitNotice(MatrixUserClient aliceClient, String dm, String vbBot, String containing) {
+        return aliceClient.awaitEvent("a notice from " + vbBot + " saying \"" + containing + "\"",
+                e -> dm.equals(e.roomId()) && vbBot.equals(e.sender()) && "m.room.message".equals(e.type())
+                        && "m.notice".equals(e.content().path("msgtype").asText()) && e.body().contains(containing),
+                WAIT);
+    }
+
+    private static long privmsgs(IrcUserClient bob, String text) {
+        return bob.received().stream().filter(m -> m.is("PRIVMSG") && text.equals(m.param(1))).count();
+    }
+
+    private static long messages(MatrixUserClient client, String room, String body) {
+        return client.seen().stream().filter(e -> room.equals(e.roomId()) && "m.room.message".equals(e.type())
+                && body.equals(e.body())).count();
+    }
+
+    @Test
+    void logoutInTheBotsDm_releasesTrust_andTheHostingBridgeRelaysAliceAgain(Homeserver homeserver, IrcNetwork irc)
+            throws Exception {
+        MatrixAccount vbBot = homeserver.newUser("vbbot");
+        VisitingBridge vb = null;
+        try (Scene s = scene(homeserver, irc, VisitingBridgeAppservices.LOGOUT_ID, VisitingBridgeAppservices.LOGOUT_BOT,
+                VisitingBridgeAppservices.LOGOUT_GHOSTS, "hblogoutbot")) {
+            VisitingBridgeConfig config = vbConfig(s, "vb", vbBot, s.aliceIrc());
+            vb = VisitingBridge.create(config, Credentials.load(config)).start();
+            awaitTrusted(vb, "the handshake");
+            s.bob().await(s.aliceNick() + " quitting", m -> m.is("QUIT") && s.aliceNick().equalsIgnoreCase(m.nick()),
+                    WAIT);
+            s.bob().await(s.aliceIrc() + " joining", m -> m.is("JOIN") && s.aliceIrc().equalsIgnoreCase(m.nick()),
+                    WAIT);
+
+            // The bot tells alice in a DM of its own; she asks for help and the status there.
+            String dm = acceptBotDm(s.aliceClient(), vbBot.userId());
+            awaitNotice(s.aliceClient(), dm, vbBot.userId(), "Trust established with " + s.hbBot());
+            s.aliceClient().sendText(dm, "help");
+            awaitNotice(s.aliceClient(), dm, vbBot.userId(), "logout");
+            // Only alice's commands count: mallory, invited to the DM, cannot log her out.
+            MatrixAccount mallory = homeserver.newUser("mallory");
+            try (MatrixUserClient malloryClient = MatrixUserClient.of(mallory)) {
+                s.aliceClient().invite(dm, mallory.userId());
+                malloryClient.join(dm);
+                malloryClient.sendText(dm, "logout");
+            }
+            s.aliceClient().sendText(dm, "status");
+            RoomEvent status = awaitNotice(s.aliceClient(), dm, vbBot.userId(), s.hbBot() + " on " + NETWORK + ":");
+            assertTrue(status.body().contains("lease live"), status.body());
+            assertTrue(status.body().contains(s.channel()), status.body());
+            assertTrue(vb.relations().values().iterator().next() instanceof VisitingState.Trusted,
+                    vb.relations().toString());
+
+            // Logout: the hosting bridge confirms, the bridge parts the channel, alice[m] comes back.
+            s.aliceClient().sendText(dm, "logout");
+            awaitNotice(s.aliceClient(), dm, vbBot.userId(), "has stepped back in");
+            awaitNotice(s.aliceClient(), dm, vbBot.userId(), "Logged out");
+            s.bob().await(s.aliceIrc() + " parting", m -> m.is("PART") && s.aliceIrc().equalsIgnoreCase(m.nick()), WAIT);
+            s.bob().await(s.aliceNick() + " joining again", m -> m.is("JOIN")
+                    && s.aliceNick().equalsIgnoreCase(m.nick()), WAIT);
+            VisitingState state = vb.relations().values().iterator().next();
+            assertTrue(state instanceof VisitingState.Ended e && e.code().equals(RevokeCode.RELEASED), state.toString());
+
+            String after = "after logout " + Names.unique("m");
+            s.aliceClient().sendText(s.room(), after);
+            assertEquals(s.aliceNick(), s.bob().awaitPrivmsg(s.channel(), after, WAIT).nick(),
+                    "the hosting bridge relays alice again");
+
+            // A restart stays logged out: no new handshake until alice says login.
+            vb.stop();
+            vb = VisitingBridge.create(config, Credentials.load(config)).start();
+            s.aliceClient().sendText(dm, "status");
+            awaitNotice(s.aliceClient(), dm, vbBot.userId(), "Logged out: not bridging");
+            String later = "later " + Names.unique("m");
+            s.aliceClient().sendText(s.room(), later);
+            assertEquals(s.aliceNick(), s.bob().awaitPrivmsg(s.channel(), later, WAIT).nick());
+            assertFalse(vb.sentTypes().contains(MessageType.REQUEST.eventType()), vb.sentTypes().toString());
+            assertEquals(1, privmsgs(s.bob(), after), "relayed once: " + s.bob().received());
+        } finally {
+            if (vb != null) {
+                vb.stop();
+            }
+        }
+    }
+
+    @Test
+    void aSecondVisitingBridge_overridesTheFirst_whichTellsAliceAndStopsBridging(Homeserver homeserver,
+                                                                               IrcNetwork irc) throws Exception {
+        MatrixAccount bot1 = homeserver.newUser("vbbot1");
+        MatrixAccount bot2 = homeserver.newUser("vbbot2");
+        VisitingBridge first = null;
+        VisitingBridge second = null;
+        try (Scene s = scene(homeserver, irc, VisitingBridgeAppservices.OVERRIDE_ID,
+                VisitingBridgeAppservices.OVERRIDE_BOT, VisitingBridgeAppservices.OVERRIDE_GHOSTS, "hboverbot")) {
+            VisitingBridgeConfig config1 = vbConfig(s, "vb1", bot1, s.aliceIrc());
+            first = VisitingBridge.create(config1, Credentials.load(config1)).start();
+            awaitTrusted(first, "the first bridge's handshake");
+            String dm1 = acceptBotDm(s.aliceClient(), bot1.userId());
+            awaitNotice(s.aliceClient(), dm1, bot1.userId(), "Trust established");
+            s.bob().await(s.aliceIrc() + " joining", m -> m.is("JOIN") && s.aliceIrc().equalsIgnoreCase(m.nick()),
+                    WAIT);
+
+            // A second bridge of alice's (another bot, key and nick, the same IRC account) logs in.
+            String nick2 = Names.unique("alice2");
+            VisitingBridgeConfig config2 = vbConfig(s, "vb2", bot2, nick2);
+            second = VisitingBridge.create(config2, Credentials.load(config2)).start();
+            awaitTrusted(second, "the second bridge's handshake");
+
+            // The first is told it was superseded: it tells alice, parts the channel and starts no new handshake.
+            awaitNotice(s.aliceClient(), dm1, bot1.userId(), "Another visiting bridge logged in");
+            s.bob().await(s.aliceIrc() + " parting", m -> m.is("PART") && s.aliceIrc().equalsIgnoreCase(m.nick()), WAIT);
+            VisitingState state = first.relations().values().iterator().next();
+            assertTrue(state instanceof VisitingState.Ended e && e.code().equals(RevokeCode.SUPERSEDED),
+                    state.toString());
+
+            // From now on the second bridge relays alice, once; the first and the hosting bridge do not.
+            String text = "to the second " + Names.unique("m");
+            String eventId = s.aliceClient().sendText(s.room(), text);
+            dev.byob.it.fixtures.IrcMessage line = s.bob().awaitPrivmsg(s.channel(), text, WAIT);
+            assertEquals(nick2, line.nick());
+            assertEquals(eventId, line.tag(ORIGIN_TAG));
+            String marker = "marker " + Names.unique("m");
+            s.aliceClient().sendText(s.room(), marker);
+            s.bob().awaitPrivmsg(s.channel(), marker, WAIT);
+            assertEquals(1, privmsgs(s.bob(), text), s.bob().received().toString());
+            assertEquals(1, first.sentTypes().stream().filter(MessageType.REQUEST.eventType()::equals).count(),
+                    "the first bridge started a handshake again: " + first.sentTypes());
+            assertFalse(first.relayed().contains("to_remote " + eventId), first.relayed().toString());
+        } finally {
+            if (second != null) {
+                second.stop();
+            }
+            if (first != null) {
+                first.stop();
+            }
+        }
+    }
+
+    @Test
+    void theVisitingBridgeKilled_theHostingBridgeFillsIn_andAfterItsReturnNothingIsLostOrDoubled(
+            Homeserver homeserver, IrcNetwork irc) throws Exception {
+        MatrixAccount vbBot = homeserver.newUser("vbbot");
+        Process vb = null;
+        try (Scene s = scene(homeserver, irc, VisitingBridgeAppservices.CRASH_ID, VisitingBridgeAppservices.CRASH_BOT,
+                VisitingBridgeAppservices.CRASH_GHOSTS, "hbcrashbot",
+                "byob:", "  lease_seconds: 8", "  heartbeat_seconds: 1", "  fill_in_grace_seconds: 3")) {
+            VisitingBridgeConfig config = vbConfig(s, "vb", vbBot, s.aliceIrc());
+            Path log = dir.resolve("vb.log");
+            vb = startProcess(config, log);
+            s.bob().await(s.aliceNick() + " quitting", m -> m.is("QUIT") && s.aliceNick().equalsIgnoreCase(m.nick()),
+                    WAIT);
+            s.bob().await(s.aliceIrc() + " joining", m -> m.is("JOIN") && s.aliceIrc().equalsIgnoreCase(m.nick()),
+                    WAIT);
+            List<String> toIrc = new java.util.ArrayList<>();
+            List<String> toMatrix = new java.util.ArrayList<>();
+            try (IrcUserClient phone = s.irc().user(Names.unique("aphone")).sasl(s.aliceIrc(),
+                    s.aliceAccount().password()).connect()) {
+                phone.join(s.channel());
+                // Relayed by the visiting bridge.
+                String m1 = "m1 " + Names.unique("m");
+                toIrc.add(m1);
+                s.aliceClient().sendText(s.room(), m1);
+                assertEquals(s.aliceIrc(), s.bob().awaitPrivmsg(s.channel(), m1, WAIT).nick());
+                String p1 = "p1 " + Names.unique("m");
+                toMatrix.add(p1);
+                phone.privmsg(s.channel(), p1);
+                assertEquals(s.alice().userId(), s.aliceClient().awaitMessage(s.room(), p1, WAIT).sender());
+
+                // kill -9: the hosting bridge's lease lapses and it fills in, both ways.
+                vb.destroyForcibly();
+                assertTrue(vb.waitFor(30, TimeUnit.SECONDS), "the visiting bridge did not die");
+                String m2 = "m2 " + Names.unique("m");
+                toIrc.add(m2);
+                s.aliceClient().sendText(s.room(), m2);
+                assertEquals(s.aliceNick(), s.bob().awaitPrivmsg(s.channel(), m2, WAIT).nick(), "filled in");
+                String p2 = "p2 " + Names.unique("m");
+                toMatrix.add(p2);
+                phone.privmsg(s.channel(), p2);
+                s.aliceClient().awaitMessage(s.room(), p2, WAIT);
+
+                // Back: it resumes, learns what was filled in, relays none of it, and relays again.
+                int joinsBefore = (int) s.bob().received().stream().filter(m -> m.is("JOIN")
+                        && s.aliceIrc().equalsIgnoreCase(m.nick())).count();
+                vb = startProcess(config, log);
+                s.bob().await(s.aliceIrc() + " joining again", m -> m.is("JOIN")
+                        && s.aliceIrc().equalsIgnoreCase(m.nick()) && s.bob().received().stream().filter(x ->
+                        x.is("JOIN") && s.aliceIrc().equalsIgnoreCase(x.nick())).count() > joinsBefore, WAIT);
+                String m3 = "m3 " + Names.unique("m");
+                toIrc.add(m3);
+                s.aliceClient().sendText(s.room(), m3);
+                dev.byob.it.fixtures.IrcMessage l3 = s.bob().awaitPrivmsg(s.channel(), m3, WAIT);
+                String p3 = "p3 " + Names.unique("m");
+                toMatrix.add(p3);
+                phone.privmsg(s.channel(), p3);
+                s.aliceClient().awaitMessage(s.room(), p3, WAIT);
+                assertEquals(s.aliceIrc(), l3.nick(), "relayed by the visiting bridge again: " + Files.readString(log));
+
+                // Markers after everything, then count: each message exactly once on the other side.
+                String ircMarker = "irc marker " + Names.unique("m");
+                s.bob().privmsg(s.channel(), ircMarker);
+                s.aliceClient().awaitMessage(s.room(), ircMarker, WAIT);
+                String matrixMarker = "matrix marker " + Names.unique("m");
+                s.aliceClient().sendText(s.room(), matrixMarker);
+                s.bob().awaitPrivmsg(s.channel(), matrixMarker, WAIT);
+                Thread.sleep(2_000); // a late duplicate would arrive within this
+                s.aliceClient().sync(Duration.ofSeconds(1));
+                for (String text : toIrc) {
+                    assertEquals(1, privmsgs(s.bob(), text), text + " on IRC: " + s.bob().received());
+                }
+                for (String text : toMatrix) {
+                    assertEquals(1, messages(s.aliceClient(), s.room(), text), text + " on Matrix: "
+                            + s.aliceClient().seen());
+                }
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "\nvisiting bridge log:\n" + Files.readString(log), e);
+            }
+        } finally {
+            if (vb != null) {
+                vb.destroy();
+                vb.waitFor(10, TimeUnit.SECONDS);
+                vb.destroyForcibly();
+            }
+        }
+    }
+
+    /** The visiting bridge as its own process ({@code visiting-bridge run}), appending its log to {@code log}. */
+    private static Process startProcess(VisitingBridgeConfig config, Path log) throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        return new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "run", "-c", config.file().toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 
     /** The visiting bridge relays alice's own messages both ways, exactly once; bob stays with the hosting bridge. */
