@@ -22,11 +22,16 @@ public final class VisitingBridgeAppservices implements AppserviceProvider {
     public static final String CRASH_ID = "byob-vb-crash-it";
     public static final String CRASH_BOT = "hbvbcrash_bridge";
     public static final String CRASH_GHOSTS = "hbvbcrash_irc_";
+    /** The hosting bridge for the relays-in-doubt scenario. */
+    public static final String DOUBT_ID = "byob-vb-doubt-it";
+    public static final String DOUBT_BOT = "hbvbdoubt_bridge";
+    public static final String DOUBT_GHOSTS = "hbvbdoubt_irc_";
 
     @Override
     public List<AppserviceRegistration> appservices(String serverName) {
         return List.of(HostingBridgeAppservices.registration(LOGOUT_ID, LOGOUT_BOT, LOGOUT_GHOSTS, serverName),
                 HostingBridgeAppservices.registration(OVERRIDE_ID, OVERRIDE_BOT, OVERRIDE_GHOSTS, serverName),
-                HostingBridgeAppservices.registration(CRASH_ID, CRASH_BOT, CRASH_GHOSTS, serverName));
+                HostingBridgeAppservices.registration(CRASH_ID, CRASH_BOT, CRASH_GHOSTS, serverName),
+                HostingBridgeAppservices.registration(DOUBT_ID, DOUBT_BOT, DOUBT_GHOSTS, serverName));
     }
 }

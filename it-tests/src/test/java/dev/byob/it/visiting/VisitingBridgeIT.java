@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.byob.hosting.HostingBridge;
 import dev.byob.hosting.bridge.GhostIds;
 import dev.byob.hosting.bridge.IrcNicks;
@@ -18,6 +20,10 @@ import dev.byob.it.harness.MatrixAccount;
 import dev.byob.it.harness.Names;
 import dev.byob.it.harness.RealServers;
 import dev.byob.it.hosting.HostingBridgeAppservices;
+import dev.byob.kit.irc.Formatting;
+import dev.byob.kit.matrix.MatrixClient;
+import dev.byob.protocol.id.RoomId;
+import dev.byob.protocol.message.Lease;
 import dev.byob.protocol.message.MessageType;
 import dev.byob.protocol.message.RevokeCode;
 import dev.byob.protocol.trust.TrustKey;
@@ -26,6 +32,8 @@ import dev.byob.visiting.Main;
 import dev.byob.visiting.config.Credentials;
 import dev.byob.visiting.config.VisitingBridgeConfig;
 import dev.byob.visiting.core.VisitingBridge;
+import dev.byob.visiting.store.RelayLog;
+import dev.byob.visiting.store.StateStore;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -50,6 +58,10 @@ import picocli.CommandLine;
  * restart it resumes with heartbeats, without a new handshake. Meanwhile it relays alice's own messages: her Matrix
  * messages from her SASL connection, tagged with their event ids, and her lines from another IRC client of her
  * account to Matrix as alice, each exactly once; everyone else stays with the hosting bridge.
+ *
+ * <p>Then the bridge's life: alice logs out in her DM with its bot and the hosting bridge relays her again; a
+ * second bridge of hers overrides the first, which tells her and stops; the bridge's process killed with SIGKILL
+ * while the hosting bridge fills in, and relays left in doubt by a crash, lose and double nothing.
  */
 @RealServers
 class VisitingBridgeIT {
@@ -433,6 +445,83 @@ class VisitingBridgeIT {
                 vb.destroy();
                 vb.waitFor(10, TimeUnit.SECONDS);
                 vb.destroyForcibly();
+            }
+        }
+    }
+
+    /**
+     * The bridge stopped in the middle of two relays, as its relay log recorded them: a line to IRC being sent
+     * (it did not go out) and an event to Matrix being sent (it did reach the homeserver). After the restart the
+     * event is sent again under its transaction id and the homeserver keeps one; the line is left to the hosting
+     * bridge, which saw that it never went out and relays it by its stuck rule (§12.7). Each exactly once.
+     */
+    @Test
+    void relaysInDoubtAfterACrash_areNeitherLostNorDoubled(Homeserver homeserver, IrcNetwork irc) throws Exception {
+        MatrixAccount vbBot = homeserver.newUser("vbbot");
+        VisitingBridge vb = null;
+        try (Scene s = scene(homeserver, irc, VisitingBridgeAppservices.DOUBT_ID, VisitingBridgeAppservices.DOUBT_BOT,
+                VisitingBridgeAppservices.DOUBT_GHOSTS, "hbdoubtbot",
+                "byob:", "  lease_seconds: 8", "  heartbeat_seconds: 1", "  fill_in_grace_seconds: 3");
+             IrcUserClient phone = irc.user(Names.unique("aphone")).sasl(s.aliceIrc(), s.aliceAccount().password())
+                     .connect()) {
+            phone.join(s.channel());
+            VisitingBridgeConfig config = vbConfig(s, "vb", vbBot, s.aliceIrc());
+            vb = VisitingBridge.create(config, Credentials.load(config)).start();
+            awaitTrusted(vb, "the handshake");
+            s.bob().await(s.aliceIrc() + " joining", m -> m.is("JOIN") && s.aliceIrc().equalsIgnoreCase(m.nick()),
+                    WAIT);
+            vb.stop();
+            vb = null;
+
+            // While it is down, alice writes on both sides; the log says both relays were under way.
+            String toIrc = "in doubt to irc " + Names.unique("m");
+            String eventId = s.aliceClient().sendText(s.room(), toIrc);
+            String toMatrix = "in doubt to matrix " + Names.unique("m");
+            phone.privmsg(s.channel(), toMatrix);
+            String msgid = s.bob().awaitPrivmsg(s.channel(), toMatrix, WAIT).msgid();
+            assertTrue(msgid != null && !msgid.isEmpty(), "the network gives msgids");
+            RoomId room = RoomId.parse(s.room());
+            try (StateStore store = StateStore.open(config.dataDir())) {
+                RelayLog log = store.relays();
+                Instant now = Instant.now();
+                log.observed(Lease.Direction.TO_REMOTE, eventId, room,
+                        new Formatting.Message(Formatting.Kind.TEXT, toIrc), now, true);
+                log.sending(Lease.Direction.TO_REMOTE, eventId, now);
+                log.observed(Lease.Direction.TO_MATRIX, msgid, room,
+                        new Formatting.Message(Formatting.Kind.TEXT, toMatrix), now, true);
+                log.sending(Lease.Direction.TO_MATRIX, msgid, now);
+            }
+            ObjectNode content = Formatting.toMatrix(new Formatting.Message(Formatting.Kind.TEXT, toMatrix));
+            content.putObject(SOURCE_FIELD).put("msgid", msgid).putObject("network").put("protocol", "irc")
+                    .put("id", NETWORK);
+            try (MatrixClient asTheBridge = MatrixClient.builder(s.homeserver().baseUrl(),
+                    Credentials.load(config).userToken().reveal()).build()) {
+                asTheBridge.sendMessageEvent(room, "m.room.message", content, "byob.relay." + msgid);
+            }
+
+            vb = VisitingBridge.create(config, Credentials.load(config)).start();
+            awaitTrusted(vb, "trust resumed");
+            assertEquals(s.aliceNick(), s.bob().awaitPrivmsg(s.channel(), toIrc, WAIT).nick(),
+                    "the hosting bridge relays the line in doubt");
+            s.aliceClient().awaitMessage(s.room(), toMatrix, WAIT);
+            Instant end = Instant.now().plus(WAIT);
+            while (!vb.relayed().contains("to_matrix " + msgid) && Instant.now().isBefore(end)) {
+                Thread.sleep(200);
+            }
+            assertTrue(vb.relayed().contains("to_matrix " + msgid), "sent again: " + vb.relayed());
+
+            String ircMarker = "irc marker " + Names.unique("m");
+            s.bob().privmsg(s.channel(), ircMarker);
+            s.aliceClient().awaitMessage(s.room(), ircMarker, WAIT);
+            String matrixMarker = "matrix marker " + Names.unique("m");
+            s.aliceClient().sendText(s.room(), matrixMarker);
+            assertEquals(s.aliceIrc(), s.bob().awaitPrivmsg(s.channel(), matrixMarker, WAIT).nick());
+            assertEquals(1, privmsgs(s.bob(), toIrc), s.bob().received().toString());
+            assertEquals(1, messages(s.aliceClient(), s.room(), toMatrix), s.aliceClient().seen().toString());
+            assertFalse(vb.relayed().contains("to_remote " + eventId), vb.relayed().toString());
+        } finally {
+            if (vb != null) {
+                vb.stop();
             }
         }
     }

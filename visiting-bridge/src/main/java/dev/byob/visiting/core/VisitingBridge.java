@@ -111,6 +111,7 @@ public final class VisitingBridge implements AutoCloseable {
     private static final Duration MAX_SEND_BACKOFF = Duration.ofSeconds(30);
     /** Finished relay log entries are kept this long, then pruned at start. */
     private static final Duration LOG_KEPT = Duration.ofDays(7);
+    private static final int MAX_SEEN_EARLY = 10_000;
 
     private final class Account {
         final String name;
@@ -161,6 +162,13 @@ public final class VisitingBridge implements AutoCloseable {
     /** Pending retries and echo waits, by direction and message id. */
     private final Map<String, ScheduledFuture<?>> retries = new HashMap<>();
     private final Map<String, ScheduledFuture<?>> echoWaits = new HashMap<>();
+    /** Relays observed before their message, by direction and id: the most recent ones, in memory only. */
+    private final Set<String> seenEarly = Collections.newSetFromMap(new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > MAX_SEEN_EARLY;
+        }
+    });
     /** Relations that ended and wait for the user's {@code login} (§10.5), with how they ended. */
     private final Map<TrustKey, String> ended = new LinkedHashMap<>();
     /** Relations whose lapse the user was told about. */
@@ -899,7 +907,9 @@ public final class VisitingBridge implements AutoCloseable {
                 && s.caseMapping().fold(account.get()).equals(s.caseMapping().fold(n.account()));
         if (mine || !ofUser) {
             // An untagged echo of this bridge's own line, or (without tags) someone's relay of the user's event.
-            matchByText(room, Lease.Direction.TO_REMOTE, message.get().text(), !mine);
+            if (mine || !s.capabilities().contains("message-tags")) {
+                matchByText(room, Lease.Direction.TO_REMOTE, message.get().text(), !mine);
+            }
             return;
         }
         Optional<String> msgid = line.msgid().filter(m -> !m.isEmpty());
@@ -920,6 +930,11 @@ public final class VisitingBridge implements AutoCloseable {
         if (key == null || !(engine.state(key).orElse(null) instanceof VisitingState.Trusted t)) {
             return; // the hosting bridge relays it, as for any user without a visiting bridge
         }
+        if (seenEarly.remove(relayKey(direction, id))) {
+            log.relayedBy(RelayLog.Status.SEEN, direction, id, Instant.now());
+            LOG.debug("{} {} was relayed before it reached this bridge", direction.wire(), id);
+            return;
+        }
         if (!log.observed(direction, id, room, message, Instant.now(), !t.lapsed())) {
             LOG.debug("{} {} is known already", direction.wire(), id);
             return;
@@ -936,8 +951,11 @@ public final class VisitingBridge implements AutoCloseable {
             cancel(echoWaits, relayKey(direction, id));
             log.done(direction, id, "echo", now);
             LOG.debug("{} {}: the echo confirms it", direction.wire(), id);
-        } else if (!mine) {
+        } else if (!mine && entry.isPresent()) {
             log.relayedBy(RelayLog.Status.SEEN, direction, id, now);
+        } else if (!mine) {
+            // Most relays observed are of other people's messages: remembered for a while, not written to disk.
+            seenEarly.add(relayKey(direction, id));
         }
     }
 
@@ -947,10 +965,8 @@ public final class VisitingBridge implements AutoCloseable {
      */
     private void matchByText(RoomId room, Lease.Direction direction, String text, boolean bySomeoneElse) {
         for (RelayLog.Entry e : log.unfinished(room, direction, Instant.now().minus(MATCH_WINDOW))) {
-            String pending = e.message().map(Formatting.Message::text).orElse("");
-            String firstLine = pending.lines().findFirst().orElse("");
-            boolean same = text.equals(pending) || (!firstLine.isEmpty() && (text.equals(firstLine)
-                    || bySomeoneElse && text.endsWith(" " + firstLine)));
+            boolean same = RelayText.sameText(e.message().map(Formatting.Message::text).orElse(""), text,
+                    bySomeoneElse);
             boolean candidate = bySomeoneElse ? e.status() == RelayLog.Status.OBSERVED || e.status()
                     == RelayLog.Status.SENDING : e.status() == RelayLog.Status.SENDING;
             if (!same || !candidate || (direction == Lease.Direction.TO_MATRIX
