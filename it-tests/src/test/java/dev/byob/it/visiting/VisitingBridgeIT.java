@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.byob.hosting.HostingBridge;
 import dev.byob.hosting.bridge.GhostIds;
@@ -279,7 +278,7 @@ class VisitingBridgeIT {
 
             // Logout: the hosting bridge confirms, the bridge parts the channel, alice[m] comes back.
             s.aliceClient().sendText(dm, "logout");
-            awaitNotice(s.aliceClient(), dm, vbBot.userId(), "has stepped back in");
+            awaitNotice(s.aliceClient(), dm, vbBot.userId(), "confirmed the release");
             awaitNotice(s.aliceClient(), dm, vbBot.userId(), "Logged out");
             s.bob().await(s.aliceIrc() + " parting", m -> m.is("PART") && s.aliceIrc().equalsIgnoreCase(m.nick()), WAIT);
             s.bob().await(s.aliceNick() + " joining again", m -> m.is("JOIN")

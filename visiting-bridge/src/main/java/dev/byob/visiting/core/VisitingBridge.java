@@ -112,6 +112,8 @@ public final class VisitingBridge implements AutoCloseable {
     /** Finished relay log entries are kept this long, then pruned at start. */
     private static final Duration LOG_KEPT = Duration.ofDays(7);
     private static final int MAX_SEEN_EARLY = 10_000;
+    /** How the engine's reason begins when a release was never answered ({@code VisitingHandshake}). */
+    private static final String RELEASE_UNCONFIRMED = "the hosting bridge did not confirm";
 
     private final class Account {
         final String name;
@@ -597,8 +599,11 @@ public final class VisitingBridge implements AutoCloseable {
             notifyUser("Another visiting bridge logged in for you with " + where + ": this bridge has stopped"
                     + " bridging you there. If that was not you, check your bridges; send \"login\" to take over"
                     + " again.");
+        } else if (RevokeCode.RELEASED.equals(te.code()) && te.reason().startsWith(RELEASE_UNCONFIRMED)) {
+            // The engine gave up waiting for revoked: the hosting bridge steps back in when the lease runs out.
+            notifyUser(where + " did not confirm the release: it relays you again once the lease has run out.");
         } else if (RevokeCode.RELEASED.equals(te.code())) {
-            notifyUser(where + " has stepped back in: it relays you as it did before (" + te.reason() + ").");
+            notifyUser(where + " confirmed the release: it relays you again as it did before.");
         } else if (RevokeCode.USER_REVOKED.equals(te.code())) {
             notifyUser("You revoked this bridge at " + where + ": it has stopped bridging you there. Send \"login\""
                     + " to link again.");
