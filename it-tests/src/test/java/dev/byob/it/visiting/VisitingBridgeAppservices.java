@@ -26,12 +26,17 @@ public final class VisitingBridgeAppservices implements AppserviceProvider {
     public static final String DOUBT_ID = "byob-vb-doubt-it";
     public static final String DOUBT_BOT = "hbvbdoubt_bridge";
     public static final String DOUBT_GHOSTS = "hbvbdoubt_irc_";
+    /** The hosting bridge for the scenario where it stops answering. */
+    public static final String LAPSE_ID = "byob-vb-lapse-it";
+    public static final String LAPSE_BOT = "hbvblapse_bridge";
+    public static final String LAPSE_GHOSTS = "hbvblapse_irc_";
 
     @Override
     public List<AppserviceRegistration> appservices(String serverName) {
         return List.of(HostingBridgeAppservices.registration(LOGOUT_ID, LOGOUT_BOT, LOGOUT_GHOSTS, serverName),
                 HostingBridgeAppservices.registration(OVERRIDE_ID, OVERRIDE_BOT, OVERRIDE_GHOSTS, serverName),
                 HostingBridgeAppservices.registration(CRASH_ID, CRASH_BOT, CRASH_GHOSTS, serverName),
-                HostingBridgeAppservices.registration(DOUBT_ID, DOUBT_BOT, DOUBT_GHOSTS, serverName));
+                HostingBridgeAppservices.registration(DOUBT_ID, DOUBT_BOT, DOUBT_GHOSTS, serverName),
+                HostingBridgeAppservices.registration(LAPSE_ID, LAPSE_BOT, LAPSE_GHOSTS, serverName));
     }
 }

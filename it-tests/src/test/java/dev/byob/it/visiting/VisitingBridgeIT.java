@@ -158,7 +158,8 @@ class VisitingBridgeIT {
     /** A hosting bridge for one room and channel, alice and her accounts, bob on IRC: what every scenario needs. */
     private record Scene(Homeserver homeserver, IrcNetwork irc, String hbBot, MatrixAccount alice,
                          IrcNetwork.IrcAccount aliceAccount, String channel, String room, String aliceNick,
-                         MatrixUserClient aliceClient, IrcUserClient bob, HostingBridge bridge) implements AutoCloseable {
+                         MatrixUserClient aliceClient, IrcUserClient bob, BridgeConfig hbConfig, HostingBridge bridge)
+            implements AutoCloseable {
         /** Alice's nick on IRC as her own connection (the visiting bridge's) has it. */
         String aliceIrc() {
             return aliceAccount.name();
@@ -194,7 +195,7 @@ class VisitingBridgeIT {
         aliceClient.sendText(room, before);
         assertEquals(aliceNick, bob.awaitPrivmsg(channel, before, WAIT).nick(), "the hosting bridge relays alice");
         return new Scene(homeserver, irc, hbBot, alice, aliceAccount, channel, room, aliceNick, aliceClient, bob,
-                bridge);
+                hbConfig, bridge);
     }
 
     /** A visiting bridge configuration for alice with its own bot {@code vbBot}, written and logged in by the CLI. */
@@ -521,6 +522,44 @@ class VisitingBridgeIT {
         } finally {
             if (vb != null) {
                 vb.stop();
+            }
+        }
+    }
+
+    @Test
+    void aHostingBridgeThatStopsAnswering_andComesBack_isToldToAlice(Homeserver homeserver, IrcNetwork irc)
+            throws Exception {
+        MatrixAccount vbBot = homeserver.newUser("vbbot");
+        VisitingBridge vb = null;
+        HostingBridge again = null;
+        try (Scene s = scene(homeserver, irc, VisitingBridgeAppservices.LAPSE_ID, VisitingBridgeAppservices.LAPSE_BOT,
+                VisitingBridgeAppservices.LAPSE_GHOSTS, "hblapsebot",
+                "byob:", "  lease_seconds: 8", "  heartbeat_seconds: 1", "  fill_in_grace_seconds: 3")) {
+            VisitingBridgeConfig config = vbConfig(s, "vb", vbBot, s.aliceIrc());
+            vb = VisitingBridge.create(config, Credentials.load(config)).start();
+            awaitTrusted(vb, "the handshake");
+            String dm = acceptBotDm(s.aliceClient(), vbBot.userId());
+            awaitNotice(s.aliceClient(), dm, vbBot.userId(), "Trust established");
+
+            // The hosting bridge goes away: no lease replies, the lease lapses, alice is told.
+            s.bridge().stop();
+            awaitNotice(s.aliceClient(), dm, vbBot.userId(), "has not renewed the lease");
+            assertTrue(vb.relations().values().iterator().next() instanceof VisitingState.Trusted t && t.lapsed(),
+                    vb.relations().toString());
+
+            // It comes back (its state on disk): it answers the heartbeats, alice is told, relaying resumes.
+            again = HostingBridge.bridging(s.hbConfig()).start();
+            awaitNotice(s.aliceClient(), dm, vbBot.userId(), "answers again");
+            awaitTrusted(vb, "the lease renewed");
+            String text = "after the return " + Names.unique("m");
+            s.aliceClient().sendText(s.room(), text);
+            assertEquals(s.aliceIrc(), s.bob().awaitPrivmsg(s.channel(), text, WAIT).nick());
+        } finally {
+            if (vb != null) {
+                vb.stop();
+            }
+            if (again != null) {
+                again.stop();
             }
         }
     }
