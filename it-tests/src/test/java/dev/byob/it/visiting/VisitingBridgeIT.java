@@ -536,9 +536,12 @@ class VisitingBridgeIT {
                 VisitingBridgeAppservices.LAPSE_GHOSTS, "hblapsebot",
                 "byob:", "  lease_seconds: 8", "  heartbeat_seconds: 1", "  fill_in_grace_seconds: 3")) {
             VisitingBridgeConfig config = vbConfig(s, "vb", vbBot, s.aliceIrc());
+            // Alice opens the DM with the bot herself, before it runs: it joins when it starts and greets her.
+            String dm = s.aliceClient().createRoom(Map.of("preset", "trusted_private_chat", "is_direct", true,
+                    "invite", List.of(vbBot.userId())));
             vb = VisitingBridge.create(config, Credentials.load(config)).start();
             awaitTrusted(vb, "the handshake");
-            String dm = acceptBotDm(s.aliceClient(), vbBot.userId());
+            awaitNotice(s.aliceClient(), dm, vbBot.userId(), "I am your visiting bridge");
             awaitNotice(s.aliceClient(), dm, vbBot.userId(), "Trust established");
 
             // The hosting bridge goes away: no lease replies, the lease lapses, alice is told.
