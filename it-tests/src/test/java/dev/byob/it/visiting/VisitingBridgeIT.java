@@ -76,52 +76,13 @@ class VisitingBridgeIT {
     @Test
     void theVisitingBridgeFindsTheRoom_provesAlice_andResumesAfterARestart(Homeserver homeserver, IrcNetwork irc)
             throws Exception {
-        AppserviceRegistration registration = homeserver.appservice(HostingBridgeAppservices.VB_ID);
-        String bot = registration.senderUserId(homeserver.serverName());
-        MatrixAccount alice = homeserver.newUser("alice");
         MatrixAccount vbBot = homeserver.newUser("vbbot");
-        IrcNetwork.IrcAccount aliceAccount = irc.newAccount("alice");
-        String channel = "#" + Names.unique("vb");
-        String bobNick = Names.unique("bob");
-        HostingBridge bridge = null;
         VisitingBridge vb = null;
-        try (MatrixUserClient aliceClient = MatrixUserClient.of(alice);
-             IrcUserClient bob = irc.user(bobNick).connect()) {
-            bob.join(channel);
-            String room = HostingBridgeAppservices.createBridgedRoom(aliceClient, alice.userId(), bot, channel);
-            Path hbConfigFile = HostingBridgeAppservices.writeBridgeConfig(dir.resolve("hb.yaml"), homeserver,
-                    registration, HostingBridgeAppservices.VB_BOT_LOCALPART, HostingBridgeAppservices.VB_GHOST_PREFIX,
-                    irc, NETWORK, BOT_NICK, room, channel);
-            BridgeConfig hbConfig = BridgeConfig.load(hbConfigFile);
-            String aliceNick = IrcNicks.forUser(hbConfig.ircNetworks().get(0), alice.localpart());
-            bridge = HostingBridge.bridging(hbConfig).start();
-            bob.await("the bot joining " + channel,
-                    m -> m.is("JOIN") && BOT_NICK.equalsIgnoreCase(m.nick()) && channel.equalsIgnoreCase(m.param(0)),
-                    WAIT);
-
-            // Before: the hosting bridge relays alice as alice[m].
-            String before = "before " + Names.unique("m");
-            aliceClient.sendText(room, before);
-            assertEquals(aliceNick, bob.awaitPrivmsg(channel, before, WAIT).nick());
-
+        // Before: the hosting bridge relays alice as alice[m] (checked by scene).
+        try (Scene s = scene(homeserver, irc, HostingBridgeAppservices.VB_ID, HostingBridgeAppservices.VB_BOT_LOCALPART,
+                HostingBridgeAppservices.VB_GHOST_PREFIX, BOT_NICK)) {
             // The visiting bridge, set up through its command line.
-            Path vbConfigFile = dir.resolve("vb").resolve("config.yaml");
-            assertEquals(0, cli(List.of(), "init", "-c", vbConfigFile.toString()));
-            Files.writeString(vbConfigFile, String.join("\n",
-                    "homeserver:",
-                    "  url: " + homeserver.baseUrl(),
-                    "user: \"" + alice.userId() + "\"",
-                    "bot: \"" + vbBot.userId() + "\"",
-                    "data_dir: data",
-                    "irc:",
-                    "  networks:",
-                    "    - {id: " + NETWORK + ", host: " + irc.host() + ", port: " + irc.port() + ", tls: false, nick: "
-                            + aliceAccount.name() + ", account: " + aliceAccount.name() + "}",
-                    ""));
-            assertEquals(0, cli(List.of(alice.accessToken(), vbBot.accessToken(), aliceAccount.password()),
-                    "login", "-c", vbConfigFile.toString(), "--access-token", "--bot-access-token"));
-            VisitingBridgeConfig vbConfig = VisitingBridgeConfig.load(vbConfigFile);
-
+            VisitingBridgeConfig vbConfig = vbConfig(s, "vb", vbBot, s.aliceIrc());
             vb = VisitingBridge.create(vbConfig, Credentials.load(vbConfig)).start();
             awaitTrusted(vb, "the first handshake");
             assertEquals(1, vb.sentTypes().stream().filter(MessageType.REQUEST.eventType()::equals).count(),
@@ -129,13 +90,14 @@ class VisitingBridgeIT {
             assertTrue(vb.sentTypes().contains(MessageType.ANSWER.eventType()), vb.sentTypes().toString());
 
             // The hosting bridge steps aside: alice[m] leaves IRC, and alice is told in her DM with the bridge bot.
-            bob.await(aliceNick + " quitting", m -> m.is("QUIT") && aliceNick.equalsIgnoreCase(m.nick()), WAIT);
-            aliceClient.awaitEvent("a notice from the bridge bot", e -> bot.equals(e.sender())
+            String aliceNick = s.aliceNick();
+            s.bob().await(aliceNick + " quitting", m -> m.is("QUIT") && aliceNick.equalsIgnoreCase(m.nick()), WAIT);
+            s.aliceClient().awaitEvent("a notice from the bridge bot", e -> s.hbBot().equals(e.sender())
                     && "m.room.message".equals(e.type()) && "m.notice".equals(e.content().path("msgtype").asText()),
                     WAIT);
 
-            relaysAlicesOwnMessages(irc, aliceClient, bob, room, channel, aliceAccount, aliceNick,
-                    GhostIds.userId(hbConfig.ghosts(), NETWORK, bobNick, false), alice.userId(), vb);
+            relaysAlicesOwnMessages(irc, s.aliceClient(), s.bob(), s.room(), s.channel(), s.aliceAccount(), aliceNick,
+                    GhostIds.userId(s.hbConfig().ghosts(), NETWORK, s.bob().nick(), false), s.alice().userId(), vb);
 
             // Restart: the receipt is resumed, heartbeats go out and the hosting bridge answers; no new request.
             vb.stop();
@@ -144,13 +106,17 @@ class VisitingBridgeIT {
             List<String> afterRestart = vb.sentTypes();
             assertTrue(afterRestart.contains(MessageType.HEARTBEAT.eventType()), afterRestart.toString());
             assertFalse(afterRestart.contains(MessageType.REQUEST.eventType()), "a new handshake: " + afterRestart);
-            assertFalse(joinedAfterQuit(bob.received(), aliceNick), "alice[m] came back to IRC after the restart");
+            assertFalse(joinedAfterQuit(s.bob().received(), aliceNick), "alice[m] came back to IRC after the restart");
+
+            // And it relays after the restart, from the bridged room it learnt again from the full state.
+            String afterText = "after the restart " + Names.unique("m");
+            String eventId = s.aliceClient().sendText(s.room(), afterText);
+            dev.byob.it.fixtures.IrcMessage line = s.bob().awaitPrivmsg(s.channel(), afterText, WAIT);
+            assertEquals(s.aliceIrc(), line.nick());
+            assertEquals(eventId, line.tag(ORIGIN_TAG));
         } finally {
             if (vb != null) {
                 vb.stop();
-            }
-            if (bridge != null) {
-                bridge.stop();
             }
         }
     }
