@@ -318,6 +318,22 @@ class VisitingBridgeIT {
             assertEquals(1, first.sentTypes().stream().filter(MessageType.REQUEST.eventType()::equals).count(),
                     "the first bridge started a handshake again: " + first.sentTypes());
             assertFalse(first.relayed().contains("to_remote " + eventId), first.relayed().toString());
+
+            // Only alice's word brings the first back: "login" takes over again, and the second is superseded.
+            s.aliceClient().sendText(dm1, "login");
+            awaitNotice(s.aliceClient(), dm1, bot1.userId(), "Logging in: starting a handshake");
+            awaitTrusted(first, "the first bridge's new handshake");
+            VisitingState secondState = second.relations().values().iterator().next();
+            Instant end = Instant.now().plus(WAIT);
+            while (!(secondState instanceof VisitingState.Ended) && Instant.now().isBefore(end)) {
+                Thread.sleep(200);
+                secondState = second.relations().values().iterator().next();
+            }
+            assertTrue(secondState instanceof VisitingState.Ended e && e.code().equals(RevokeCode.SUPERSEDED),
+                    secondState.toString());
+            String back = "to the first again " + Names.unique("m");
+            s.aliceClient().sendText(s.room(), back);
+            assertEquals(s.aliceIrc(), s.bob().awaitPrivmsg(s.channel(), back, WAIT).nick());
         } finally {
             if (second != null) {
                 second.stop();
