@@ -164,6 +164,13 @@ public final class VisitingBridge implements AutoCloseable {
     /** Pending retries and echo waits, by direction and message id. */
     private final Map<String, ScheduledFuture<?>> retries = new HashMap<>();
     private final Map<String, ScheduledFuture<?>> echoWaits = new HashMap<>();
+    /** Retries scheduled so far per relay, for the back-off; the most recent relays only. */
+    private final Map<String, Integer> retryCounts = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+            return size() > MAX_SEEN_EARLY;
+        }
+    };
     /** Relays observed before their message, by direction and id: the most recent ones, in memory only. */
     private final Set<String> seenEarly = Collections.newSetFromMap(new LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -1068,7 +1075,9 @@ public final class VisitingBridge implements AutoCloseable {
         }
     }
 
-    private void retryLater(TrustKey key, RelayLog.Entry e, int attempts, Optional<Duration> after, String why) {
+    private void retryLater(TrustKey key, RelayLog.Entry e, Optional<Duration> after, String why) {
+        // Counted here, not from the log: a wait for the IRC connection sends nothing and records no attempt.
+        int attempts = retryCounts.merge(relayKey(e.direction(), e.messageId()), 1, Integer::sum);
         Duration delay = after.orElseGet(() -> {
             Duration d = Duration.ofSeconds(1L << Math.min(5, Math.max(0, attempts - 1)));
             return d.compareTo(MAX_SEND_BACKOFF) > 0 ? MAX_SEND_BACKOFF : d;
@@ -1101,14 +1110,14 @@ public final class VisitingBridge implements AutoCloseable {
             LOG.debug("relayed {} to {} as {}", msgid, room, id);
         } catch (MatrixException ex) {
             if (ex.isRateLimited() || ex.status() >= 500) {
-                retryLater(key, e, e.attempts() + 1, ex.retryAfter(), ex.getMessage());
+                retryLater(key, e, ex.retryAfter(), ex.getMessage());
             } else {
                 log.left(e.direction(), msgid, "refused: " + ex.getMessage(), Instant.now());
                 LOG.warn("the homeserver refused the relay of {} to {}: {}; left to the hosting bridge", msgid, room,
                         ex.getMessage());
             }
         } catch (MatrixNetworkException ex) {
-            retryLater(key, e, e.attempts() + 1, Optional.empty(), ex.getMessage());
+            retryLater(key, e, Optional.empty(), ex.getMessage());
         }
     }
 
@@ -1119,7 +1128,7 @@ public final class VisitingBridge implements AutoCloseable {
         Optional<IrcSession> session = conn == null ? Optional.empty() : conn.session();
         if (session.isEmpty() || !session.get().isRegistered()) {
             // Nothing was written: trying again later cannot duplicate it.
-            retryLater(key, e, e.attempts() + 1, Optional.empty(), "the IRC connection is not registered");
+            retryLater(key, e, Optional.empty(), "the IRC connection is not registered");
             return;
         }
         joinChannels();
@@ -1143,7 +1152,7 @@ public final class VisitingBridge implements AutoCloseable {
                 long written = writes.stream().filter(w -> w.isDone() && !w.isCompletedExceptionally()).count();
                 if (written == 0) {
                     log.reopen(e.direction(), eventId, now);
-                    retryLater(key, e, e.attempts() + 1, Optional.empty(), String.valueOf(err.getMessage()));
+                    retryLater(key, e, Optional.empty(), String.valueOf(err.getMessage()));
                 } else {
                     log.left(e.direction(), eventId, "only part of it was written", now);
                     LOG.warn("only {} of {} lines of {} were written: left to the hosting bridge", written,
