@@ -156,7 +156,6 @@ public final class VisitingBridge implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     private final List<String> sent = Collections.synchronizedList(new ArrayList<>());
     private final List<String> relayed = Collections.synchronizedList(new ArrayList<>());
-    private final List<String> notices = Collections.synchronizedList(new ArrayList<>());
     /** The rooms with a valid MSC2346 event, and what they are bridged to. */
     private final Map<RoomId, BridgeInfo> bridged = new LinkedHashMap<>();
     /** Per network id, the channels (case-folded) a JOIN was sent for on the current connection. */
@@ -182,7 +181,7 @@ public final class VisitingBridge implements AutoCloseable {
     private final Map<TrustKey, String> ended = new LinkedHashMap<>();
     /** Relations whose lapse the user was told about. */
     private final Set<TrustKey> lapseNotified = new HashSet<>();
-    private RoomId control;
+    private final UserDm userDm;
     private boolean loggedOut;
     private boolean loggingOut;
     private ScheduledFuture<?> tick;
@@ -208,6 +207,8 @@ public final class VisitingBridge implements AutoCloseable {
             }
             irc.put(n.id(), b.build());
         }
+        this.userDm = new UserDm(bot == user ? Optional.empty() : Optional.of(bot.client), bot.id, config.user(),
+                store);
         this.engine = new VisitingEngine(config.user(), config.vbBot(), credentials.signingKey(), served,
                 List.of(ProofMethods.MATRIX_DM), new SecureRandom());
         this.core = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -235,7 +236,6 @@ public final class VisitingBridge implements AutoCloseable {
             user.since = store.nextBatch(user.name).orElse(null);
             if (bot != user) {
                 bot.since = store.nextBatch(bot.name).orElse(null);
-                control = store.dms(StateStore.DmOwner.CONTROL).get(config.user());
             }
             store.dms(StateStore.DmOwner.PAIR).forEach((hb, room) -> bot.dms.put(hb, new Dm(room, true)));
             if (bot != user) {
@@ -322,9 +322,7 @@ public final class VisitingBridge implements AutoCloseable {
 
     /** The notices sent to the user so far (in the bot's DM with them, or only logged without a bot). */
     public List<String> notices() {
-        synchronized (notices) {
-            return List.copyOf(notices);
-        }
+        return userDm.told();
     }
 
     // ---- sync ----
@@ -411,7 +409,7 @@ public final class VisitingBridge implements AutoCloseable {
         if (a == bot && bot != user) {
             for (var it = answer.path("rooms").path("invite").fields(); it.hasNext(); ) {
                 var entry = it.next();
-                invited(RoomId.parse(entry.getKey()), entry.getValue().path("invite_state").path("events"));
+                userDm.invited(RoomId.parse(entry.getKey()), entry.getValue().path("invite_state").path("events"));
             }
         }
         for (var it = join.fields(); it.hasNext(); ) {
@@ -422,7 +420,7 @@ public final class VisitingBridge implements AutoCloseable {
                 if (a == user && !e.has("state_key")) {
                     matrixMessage(room, e, initial);
                 }
-                if (a == bot && bot != user && room.equals(control) && !initial) {
+                if (a == bot && bot != user && userDm.is(room) && !initial) {
                     controlEvent(e);
                 }
             }
@@ -540,7 +538,7 @@ public final class VisitingBridge implements AutoCloseable {
             store.trust(t.receipt(), 0);
             ended.remove(key);
             LOG.info("trust established with {} (epoch {}): the hosting bridge steps aside", key, t.receipt().epoch());
-            notifyUser("Trust established with " + key.hbBot() + " on " + key.network().id() + " (epoch "
+            userDm.tell("Trust established with " + key.hbBot() + " on " + key.network().id() + " (epoch "
                     + t.receipt().epoch() + "): this bridge now relays you there as " + accountOn(key.network())
                     + ", and the hosting bridge steps aside.");
         } else if (o instanceof VisitingOutput.LeaseRenewed renewed) {
@@ -548,7 +546,7 @@ public final class VisitingBridge implements AutoCloseable {
         } else if (o instanceof VisitingOutput.LeaseLapsed) {
             LOG.warn("the lease with {} lapsed: the hosting bridge fills in until it is renewed", key);
             if (lapseNotified.add(key)) {
-                notifyUser(key.hbBot() + " has not renewed the lease on " + key.network().id() + ": it is not"
+                userDm.tell(key.hbBot() + " has not renewed the lease on " + key.network().id() + ": it is not"
                         + " answering, or its answers are late. It relays your messages meanwhile; this bridge holds"
                         + " them and takes over again when it answers.");
             }
@@ -558,7 +556,7 @@ public final class VisitingBridge implements AutoCloseable {
             LOG.warn("the handshake with {} failed ({}{}): {}", key, failed.code(), failed.byPeer() ? ", by the hosting"
                     + " bridge" : "", failed.reason());
             if (!loggingOut) {
-                notifyUser("The handshake with " + key.hbBot() + " on " + key.network().id() + " failed ("
+                userDm.tell("The handshake with " + key.hbBot() + " on " + key.network().id() + " failed ("
                         + failed.code().value() + "): " + failed.reason());
             }
         } else if (o instanceof VisitingOutput.Ignored ignored) {
@@ -584,7 +582,7 @@ public final class VisitingBridge implements AutoCloseable {
         }
         LOG.debug("lease with {} renewed until {}", key, renewed.until());
         if (!renewed.more() && lapseNotified.remove(key)) {
-            notifyUser(key.hbBot() + " answers again: this bridge relays you on " + key.network().id() + " again.");
+            userDm.tell(key.hbBot() + " answers again: this bridge relays you on " + key.network().id() + " again.");
         }
     }
 
@@ -603,24 +601,24 @@ public final class VisitingBridge implements AutoCloseable {
         partChannels(key);
         String where = key.hbBot() + " on " + key.network().id();
         if (RevokeCode.SUPERSEDED.equals(te.code())) {
-            notifyUser("Another visiting bridge logged in for you with " + where + ": this bridge has stopped"
+            userDm.tell("Another visiting bridge logged in for you with " + where + ": this bridge has stopped"
                     + " bridging you there. If that was not you, check your bridges; send \"login\" to take over"
                     + " again.");
         } else if (RevokeCode.RELEASED.equals(te.code()) && te.reason().startsWith(RELEASE_UNCONFIRMED)) {
             // The engine gave up waiting for revoked: the hosting bridge steps back in when the lease runs out.
-            notifyUser(where + " did not confirm the release: it relays you again once the lease has run out.");
+            userDm.tell(where + " did not confirm the release: it relays you again once the lease has run out.");
         } else if (RevokeCode.RELEASED.equals(te.code())) {
-            notifyUser(where + " confirmed the release: it relays you again as it did before.");
+            userDm.tell(where + " confirmed the release: it relays you again as it did before.");
         } else if (RevokeCode.USER_REVOKED.equals(te.code())) {
-            notifyUser("You revoked this bridge at " + where + ": it has stopped bridging you there. Send \"login\""
+            userDm.tell("You revoked this bridge at " + where + ": it has stopped bridging you there. Send \"login\""
                     + " to link again.");
         } else {
-            notifyUser(where + " ended the trust (" + te.code() + "): " + te.reason() + ". This bridge has stopped"
+            userDm.tell(where + " ended the trust (" + te.code() + "): " + te.reason() + ". This bridge has stopped"
                     + " bridging you there; send \"login\" to try again.");
         }
         if (loggingOut && engine.relations().values().stream().noneMatch(s -> s instanceof VisitingState.Releasing)) {
             loggingOut = false;
-            notifyUser("Logged out: every hosting bridge relays you again, and this bridge has stopped bridging."
+            userDm.tell("Logged out: every hosting bridge relays you again, and this bridge has stopped bridging."
                     + " Send \"login\" to bridge again.");
         }
     }
@@ -679,19 +677,20 @@ public final class VisitingBridge implements AutoCloseable {
         dm.waiting.add(run);
         a.dms.put(hbBot, dm);
         store.dm(a == bot ? StateStore.DmOwner.PAIR : StateStore.DmOwner.USER, hbBot, room);
-        recordDirect(a, hbBot, room);
+        recordDirect(a.client, a.id, hbBot, room, a.name);
     }
 
-    private void recordDirect(Account a, UserId other, RoomId room) {
+    /** Adds {@code room} to the {@code m.direct} of {@code self} for {@code other}; a failure is logged. */
+    static void recordDirect(MatrixClient client, UserId self, UserId other, RoomId room, String who) {
         try {
-            ObjectNode direct = a.client.getAccountData(a.id, "m.direct")
+            ObjectNode direct = client.getAccountData(self, "m.direct")
                     .filter(JsonNode::isObject).map(n -> (ObjectNode) n.deepCopy()).orElseGet(JSON::createObjectNode);
             JsonNode rooms = direct.get(other.value());
             ArrayNode list = rooms instanceof ArrayNode arr ? arr : direct.putArray(other.value());
             list.add(room.value());
-            a.client.putAccountData(a.id, "m.direct", direct);
+            client.putAccountData(self, "m.direct", direct);
         } catch (MatrixRequestException e) {
-            LOG.warn("could not record {} in the m.direct of the {}: {}", room, a.name, e.getMessage());
+            LOG.warn("could not record {} in the m.direct of the {}: {}", room, who, e.getMessage());
         }
     }
 
@@ -702,50 +701,25 @@ public final class VisitingBridge implements AutoCloseable {
 
     // ---- the user's DM with the bot: commands and notices ----
 
-    /** An invite of the bridge's bot: from the user, it is the control DM; anyone else is ignored. */
-    private void invited(RoomId room, JsonNode inviteState) {
-        for (JsonNode e : inviteState) {
-            if ("m.room.member".equals(e.path("type").asText()) && bot.id.value().equals(e.path("state_key").asText())
-                    && config.user().value().equals(e.path("sender").asText())
-                    && "invite".equals(e.path("content").path("membership").asText())) {
-                if (room.equals(control)) {
-                    return;
-                }
-                try {
-                    bot.client.join(room);
-                } catch (MatrixRequestException ex) {
-                    LOG.warn("could not join the DM {} the user invited the bot to: {}", room, ex.getMessage());
-                    return;
-                }
-                control = room;
-                store.dm(StateStore.DmOwner.CONTROL, config.user(), room);
-                LOG.info("the user's DM with the bot is {}", room);
-                say("Hello. I am your visiting bridge. " + Commands.HELP);
-                return;
-            }
-        }
-    }
-
-    /** A message in the control DM: a command when the user sent it, ignored from anyone else. */
+    /** An event in the user's DM with the bot: a command when the user sent it, ignored from anyone else. */
     private void controlEvent(JsonNode e) {
-        if (!"m.room.message".equals(e.path("type").asText())
-                || !config.user().value().equals(e.path("sender").asText())) {
+        Optional<Commands.Command> parsed = userDm.command(e);
+        if (parsed.isEmpty()) {
             return;
         }
-        String body = e.path("content").path("body").asText("");
-        Commands.Command command = Commands.parse(body);
+        Commands.Command command = parsed.get();
         LOG.info("the user's command: {}", command);
         Instant now = Instant.now();
         if (command instanceof Commands.Command.Help) {
-            say(Commands.HELP);
+            userDm.say(Commands.HELP);
         } else if (command instanceof Commands.Command.Status) {
-            say(Commands.status(statuses(), loggedOut, now));
+            userDm.say(Commands.status(statuses(), loggedOut, now));
         } else if (command instanceof Commands.Command.Logout) {
             logout(now);
         } else if (command instanceof Commands.Command.Login) {
             login(now);
         } else if (command instanceof Commands.Command.Unknown u) {
-            say(Commands.unknown(u));
+            userDm.say(Commands.unknown(u));
         }
     }
 
@@ -774,10 +748,10 @@ public final class VisitingBridge implements AutoCloseable {
         List<VisitingEngineOutput> outputs = engine.logout("the user logged out of the visiting bridge", now);
         long releasing = engine.relations().values().stream().filter(s -> s instanceof VisitingState.Releasing).count();
         if (releasing == 0) {
-            say("Logged out: nothing was bridged. Send \"login\" to bridge again.");
+            userDm.say("Logged out: nothing was bridged. Send \"login\" to bridge again.");
         } else {
             loggingOut = true;
-            say("Logging out: asked " + releasing + " hosting bridge(s) to relay you again; waiting for them to"
+            userDm.say("Logging out: asked " + releasing + " hosting bridge(s) to relay you again; waiting for them to"
                     + " confirm.");
         }
         handle(outputs);
@@ -805,45 +779,9 @@ public final class VisitingBridge implements AutoCloseable {
                 handle(engine.bridgeSeen(b.getKey(), info, now));
             }
         }
-        say(started.isEmpty() ? (was ? "Logged in again; nothing to start a handshake with yet."
+        userDm.say(started.isEmpty() ? (was ? "Logged in again; nothing to start a handshake with yet."
                 : "Already logged in.") : "Logging in: starting a handshake with " + started.size()
                 + " hosting bridge(s). I will tell you when trust is established.");
-    }
-
-    /** Tells the user {@code text}: in the bot's DM with them (created if needed), or in the log without a bot. */
-    private void notifyUser(String text) {
-        if (bot == user) {
-            LOG.info("for the user: {}", text);
-            notices.add(text);
-            return;
-        }
-        if (control == null) {
-            try {
-                control = bot.client.createRoom(CreateRoomOptions.builder().direct(true)
-                        .preset(RoomPreset.TRUSTED_PRIVATE_CHAT).invite(config.user()).build());
-            } catch (MatrixRequestException e) {
-                LOG.warn("could not create the bot's DM with the user ({}); the notice was: {}", e.getMessage(), text);
-                return;
-            }
-            store.dm(StateStore.DmOwner.CONTROL, config.user(), control);
-            recordDirect(bot, config.user(), control);
-            LOG.info("created the bot's DM {} with the user", control);
-        }
-        say(text);
-    }
-
-    private void say(String text) {
-        notices.add(text);
-        if (control == null) {
-            LOG.info("for the user: {}", text);
-            return;
-        }
-        ObjectNode content = JSON.createObjectNode().put("msgtype", "m.notice").put("body", text);
-        try {
-            bot.client.sendMessageEvent(control, "m.room.message", content, "byob.notice." + randomHex());
-        } catch (MatrixRequestException e) {
-            LOG.warn("could not tell the user ({}): {}", e.getMessage(), text);
-        }
     }
 
     private String accountOn(Network network) {
