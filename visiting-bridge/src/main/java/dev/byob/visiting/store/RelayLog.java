@@ -109,7 +109,7 @@ public final class RelayLog {
                 Status.DONE, result, direction, messageId, at);
     }
 
-    /** The message goes back to waiting (its lease lapsed before the send could start). */
+    /** The message goes back to waiting: nothing of it was sent (the lease lapsed first, or no line was written). */
     public void reopen(Lease.Direction direction, String messageId, Instant at) {
         update("UPDATE relay SET status = ?, result = ?, updated_at = ? WHERE direction = ? AND message_id = ?"
                 + " AND status = 'SENDING'", Status.OBSERVED, null, direction, messageId, at);

@@ -139,6 +139,7 @@ public final class StateStore implements AutoCloseable {
         return meta(account + "_next_batch");
     }
 
+    /** Records the {@code next_batch} of a {@code /sync} of {@code account} once its events are handled. */
     public synchronized void nextBatch(String account, String token) {
         write(c -> putMeta(c, account + "_next_batch", token));
     }
@@ -148,6 +149,7 @@ public final class StateStore implements AutoCloseable {
         return meta("logged_out").map(Boolean::parseBoolean).orElse(false);
     }
 
+    /** Records that the user logged out ({@code true}) or in again. */
     public synchronized void loggedOut(boolean loggedOut) {
         write(c -> putMeta(c, "logged_out", Boolean.toString(loggedOut)));
     }
@@ -162,6 +164,7 @@ public final class StateStore implements AutoCloseable {
         return out;
     }
 
+    /** Records {@code room} as the DM of {@code owner} with {@code peer}, replacing any earlier one. */
     public synchronized void dm(DmOwner owner, UserId peer, RoomId room) {
         write(c -> putDm(c, owner, peer, room));
     }
