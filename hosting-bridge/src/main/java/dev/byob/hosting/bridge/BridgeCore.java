@@ -1029,11 +1029,9 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
         }
     }
 
+    // Callers relay only what the gate let through: for an account linked to a visiting bridge that is a
+    // fill-in (§12.4), which must reach Matrix although that account has no ghost otherwise (§11.1).
     private void relayToMatrix(NetworkState network, Bridged b, String nick, String msgid, Formatting.Message message) {
-        if (!gate.ghostWanted(network.network, nick, network.account(nick).orElse(null))) {
-            LOG.debug("not relaying {}: {} has no ghost", msgid, nick);
-            return;
-        }
         UserId ghost = ghostIn(network, b, nick);
         if (ghost == null) {
             return;

@@ -157,7 +157,8 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
                 registration(BENCH_ID, BENCH_BOT_LOCALPART, BENCH_GHOST_PREFIX, serverName));
     }
 
-    private static AppserviceRegistration registration(String id, String bot, String ghostPrefix, String serverName) {
+    /** A registration {@code id} with bot {@code bot}, exclusive over the ghosts {@code ghostPrefix*}, and random tokens. */
+    public static AppserviceRegistration registration(String id, String bot, String ghostPrefix, String serverName) {
         AppserviceTokens tokens = AppserviceTokens.random();
         return AppserviceRegistration.builder(id)
                 .asToken(tokens.asToken().reveal())

@@ -21,4 +21,18 @@ final class RelayText {
     static Optional<Formatting.Message> fromMatrix(JsonNode content) {
         return RELAYED.contains(content.path("msgtype").asText("")) ? Formatting.fromMatrix(content) : Optional.empty();
     }
+
+    /**
+     * Whether {@code observed}, a line or event without a relay mark, says the user's {@code pending} text (§12.6):
+     * the whole text, or its first line (a relay is one line per body line); with {@code prefixed}, also after a
+     * relay bot's prefix such as {@code <alice> }. Blank texts match nothing.
+     */
+    static boolean sameText(String pending, String observed, boolean prefixed) {
+        if (pending.isBlank() || observed.isBlank()) {
+            return false;
+        }
+        String firstLine = pending.lines().findFirst().orElse("");
+        return observed.equals(pending) || (!firstLine.isBlank() && (observed.equals(firstLine)
+                || prefixed && observed.endsWith(" " + firstLine)));
+    }
 }

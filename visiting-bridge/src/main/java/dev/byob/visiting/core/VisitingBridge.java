@@ -5,38 +5,41 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.byob.kit.irc.Formatting;
+import dev.byob.kit.irc.IrcConnection;
+import dev.byob.kit.matrix.CreateRoomOptions;
+import dev.byob.kit.matrix.MatrixClient;
+import dev.byob.kit.matrix.MatrixException;
+import dev.byob.kit.matrix.MatrixNetworkException;
+import dev.byob.kit.matrix.MatrixRequestException;
+import dev.byob.kit.matrix.RoomPreset;
+import dev.byob.kit.matrix.SyncRequest;
 import dev.byob.protocol.discovery.BridgeInfo;
 import dev.byob.protocol.id.EventId;
+import dev.byob.protocol.id.Network;
 import dev.byob.protocol.id.RemoteAccount;
 import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.id.UserId;
-import dev.byob.protocol.id.Network;
 import dev.byob.protocol.message.Answer;
 import dev.byob.protocol.message.Lease;
 import dev.byob.protocol.message.MessageType;
 import dev.byob.protocol.message.ProofMethods;
+import dev.byob.protocol.message.RevokeCode;
 import dev.byob.protocol.remote.irc.IrcMessage;
 import dev.byob.protocol.remote.irc.IrcOutput;
 import dev.byob.protocol.remote.irc.IrcSession;
 import dev.byob.protocol.remote.irc.IrcSessionConfig;
 import dev.byob.protocol.remote.irc.SaslPlain;
 import dev.byob.protocol.trust.TrustKey;
-import dev.byob.protocol.visiting.TrustReceipt;
 import dev.byob.protocol.visiting.VisitingEngine;
 import dev.byob.protocol.visiting.VisitingEngineOutput;
 import dev.byob.protocol.visiting.VisitingInput;
 import dev.byob.protocol.visiting.VisitingOutput;
 import dev.byob.protocol.visiting.VisitingState;
-import dev.byob.kit.irc.IrcConnection;
-import dev.byob.kit.matrix.CreateRoomOptions;
-import dev.byob.kit.matrix.MatrixClient;
-import dev.byob.kit.matrix.MatrixRequestException;
-import dev.byob.kit.matrix.RoomPreset;
-import dev.byob.kit.matrix.SyncRequest;
 import dev.byob.visiting.config.Credentials;
 import dev.byob.visiting.config.IrcNetworkConfig;
 import dev.byob.visiting.config.VisitingBridgeConfig;
-import dev.byob.visiting.store.StateFile;
+import dev.byob.visiting.store.RelayLog;
+import dev.byob.visiting.store.StateStore;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -45,7 +48,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -68,32 +73,47 @@ import org.slf4j.LoggerFactory;
  * <p>The core finds bridged rooms from MSC2346 state events sent by their bridge bot, runs one handshake per
  * hosting bridge and network, keeps one canonical DM per hosting bridge bot (created with {@code is_direct},
  * remembered, reused), makes the Matrix proof ({@code dm}) as the user and the IRC proof from the user's own
- * SASL-logged-in connection, renews leases at the engine's deadlines, and persists trust receipts so that a
- * restart resumes with heartbeats, without a new handshake.
+ * SASL-logged-in connection, renews leases at the engine's deadlines, and persists trust receipts in the
+ * {@link StateStore} so that a restart resumes with heartbeats, without a new handshake.
  *
  * <p>While trust with a hosting bridge is in force, the user's IRC connection joins the channels of that bridge's
  * rooms and the core relays the user's own messages (§11.2, §12.5): the user's Matrix messages to the channel from
  * that connection, tagged {@code +byob.dev/origin=<event id>}, and the lines of the user's other IRC clients
  * (logged in to the same account) to the room as the user, with {@code org.matrix.msc3647.source} and the
- * transaction id {@code byob.relay.<msgid>}. Relays observed (by anyone) are reported to the engine; its own
- * echoes and relays are never relayed back, nor other people's messages.
+ * transaction id {@code byob.relay.<msgid>}. Each message is recorded in the {@link RelayLog} when observed,
+ * marked as being sent before it is handed to the network, and done once confirmed (by the homeserver, or by
+ * the IRC server's {@code echo-message}); failed sends are retried with back-off while the lease lasts. After a
+ * crash, Matrix relays in doubt are sent again under the same transaction id (the homeserver deduplicates),
+ * while IRC lines in doubt are left to the hosting bridge, which saw whether they went out (§12.3) and fills in
+ * those that did not. Relays observed (by anyone) and fill-ins reported are recorded and never repeated.
+ *
+ * <p>With a bot account, the bot's DM with the user takes commands ({@code help}, {@code status},
+ * {@code logout}, {@code login}; only the user's) and carries notices: trust established, trust ended (another
+ * visiting bridge took over, or a logout completed), a hosting bridge not answering.
  */
 public final class VisitingBridge implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VisitingBridge.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String STATE_FILE = "state.json";
     private static final Duration LONG_POLL = Duration.ofSeconds(30);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
     /** The IRCv3 client-only tag naming the Matrix event a line relays (§12.1). */
     static final String ORIGIN_TAG = "+byob.dev/origin";
     /** The content field naming the IRC line a Matrix event relays (§4.14). */
     static final String SOURCE_FIELD = "org.matrix.msc3647.source";
-    /** How many observed user messages are kept for relaying (now, or from the backlog later). */
-    private static final int MAX_PENDING = 10_000;
-
-    /** One Matrix account the bridge acts as, and its DMs with hosting bridges' bots. */
-    /** A user message waiting for the engine's {@code RelayNow}. */
-    private record Pending(RoomId room, Formatting.Message message) {}
+    /** The transaction id prefix of relays to Matrix: {@code byob.relay.<msgid>}. */
+    static final String RELAY_TXN_PREFIX = "byob.relay.";
+    /** The log's id of a line that came without a {@code msgid}: this prefix and random hex (§12.6). */
+    static final String NO_MSGID_PREFIX = "nomsgid.";
+    /** The window of degraded matching by text (§12.6). */
+    private static final Duration MATCH_WINDOW = Duration.ofSeconds(30);
+    /** How long an IRC line waits for its echo before it is taken as in doubt. */
+    private static final Duration ECHO_WAIT = Duration.ofSeconds(30);
+    private static final Duration MAX_SEND_BACKOFF = Duration.ofSeconds(30);
+    /** Finished relay log entries are kept this long, then pruned at start. */
+    private static final Duration LOG_KEPT = Duration.ofDays(7);
+    private static final int MAX_SEEN_EARLY = 10_000;
+    /** How the engine's reason begins when a release was never answered ({@code VisitingHandshake}). */
+    private static final String RELEASE_UNCONFIRMED = "the hosting bridge did not confirm";
 
     private final class Account {
         final String name;
@@ -101,6 +121,8 @@ public final class VisitingBridge implements AutoCloseable {
         final MatrixClient client;
         final Map<UserId, Dm> dms = new LinkedHashMap<>();
         volatile String since;
+        /** Whether this process has handled a /sync of this account yet; the first one asks for full state. */
+        volatile boolean synced;
         Thread poller;
 
         Account(String name, UserId id, MatrixClient client) {
@@ -128,27 +150,47 @@ public final class VisitingBridge implements AutoCloseable {
     private final Map<String, IrcConnection> irc = new LinkedHashMap<>();
     private final Map<String, CompletableFuture<IrcOutput.Registered>> ircStarted = new LinkedHashMap<>();
     private final VisitingEngine engine;
-    private final StateFile state;
+    private final StateStore store;
+    private final RelayLog log;
     private final ScheduledExecutorService core;
+    private final SecureRandom random = new SecureRandom();
     private final List<String> sent = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> relayed = Collections.synchronizedList(new ArrayList<>());
     /** The rooms with a valid MSC2346 event, and what they are bridged to. */
-    private final Map<RoomId, BridgeInfo> bridged = new HashMap<>();
-    /** The user's messages observed and not relayed yet, by direction and message id, oldest first. */
-    private final Map<String, Pending> pending = new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Pending> eldest) {
-            return size() > MAX_PENDING;
-        }
-    };
+    private final Map<RoomId, BridgeInfo> bridged = new LinkedHashMap<>();
     /** Per network id, the channels (case-folded) a JOIN was sent for on the current connection. */
     private final Map<String, Set<String>> joined = new HashMap<>();
-    private final List<String> relayed = Collections.synchronizedList(new ArrayList<>());
+    /** Pending retries and echo waits, by direction and message id. */
+    private final Map<String, ScheduledFuture<?>> retries = new HashMap<>();
+    private final Map<String, ScheduledFuture<?>> echoWaits = new HashMap<>();
+    /** Retries scheduled so far per relay, for the back-off; the most recent relays only. */
+    private final Map<String, Integer> retryCounts = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+            return size() > MAX_SEEN_EARLY;
+        }
+    };
+    /** Relays observed before their message, by direction and id: the most recent ones, in memory only. */
+    private final Set<String> seenEarly = Collections.newSetFromMap(new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > MAX_SEEN_EARLY;
+        }
+    });
+    /** Relations that ended and wait for the user's {@code login} (§10.5), with how they ended. */
+    private final Map<TrustKey, String> ended = new LinkedHashMap<>();
+    /** Relations whose lapse the user was told about. */
+    private final Set<TrustKey> lapseNotified = new HashSet<>();
+    private final UserDm userDm;
+    private boolean loggedOut;
+    private boolean loggingOut;
     private ScheduledFuture<?> tick;
     private volatile boolean running;
 
-    private VisitingBridge(VisitingBridgeConfig config, Credentials credentials, StateFile state) {
+    private VisitingBridge(VisitingBridgeConfig config, Credentials credentials, StateStore store) {
         this.config = config;
-        this.state = state;
+        this.store = store;
+        this.log = store.relays();
         this.user = new Account("user", config.user(),
                 MatrixClient.builder(config.homeserver(), credentials.userToken().reveal()).build());
         this.bot = config.bot().isEmpty() ? user : new Account("bot", config.bot().get(),
@@ -165,6 +207,8 @@ public final class VisitingBridge implements AutoCloseable {
             }
             irc.put(n.id(), b.build());
         }
+        this.userDm = new UserDm(bot == user ? Optional.empty() : Optional.of(bot.client), bot.id, config.user(),
+                store);
         this.engine = new VisitingEngine(config.user(), config.vbBot(), credentials.signingKey(), served,
                 List.of(ProofMethods.MATRIX_DM), new SecureRandom());
         this.core = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -174,33 +218,49 @@ public final class VisitingBridge implements AutoCloseable {
         });
     }
 
-    /** A bridge for {@code config}, its state in the data directory. Nothing is started yet. */
+    /**
+     * A bridge for {@code config}, its state in the data directory ({@code state.db}; a {@code state.json} of an
+     * earlier version is imported once). Nothing is started yet.
+     *
+     * @throws IOException when the data directory or the state database cannot be opened
+     */
     public static VisitingBridge create(VisitingBridgeConfig config, Credentials credentials) throws IOException {
         Credentials.createDataDir(config.dataDir());
-        return new VisitingBridge(config, credentials, StateFile.open(config.dataDir().resolve(STATE_FILE)));
+        return new VisitingBridge(config, credentials, StateStore.open(config.dataDir()));
     }
 
     /** Resumes the trust held before, connects to IRC and starts the long polls. */
     public VisitingBridge start() {
         running = true;
         call(() -> {
-            user.since = state.userNextBatch().orElse(null);
+            user.since = store.nextBatch(user.name).orElse(null);
             if (bot != user) {
-                bot.since = state.botNextBatch().orElse(null);
+                bot.since = store.nextBatch(bot.name).orElse(null);
             }
-            state.pairDms().forEach((hb, room) -> bot.dms.put(hb, new Dm(room, true)));
+            store.dms(StateStore.DmOwner.PAIR).forEach((hb, room) -> bot.dms.put(hb, new Dm(room, true)));
             if (bot != user) {
-                state.userDms().forEach((hb, room) -> user.dms.put(hb, new Dm(room, true)));
+                store.dms(StateStore.DmOwner.USER).forEach((hb, room) -> user.dms.put(hb, new Dm(room, true)));
+            }
+            loggedOut = store.loggedOut();
+            store.ends().forEach((k, e) -> ended.put(k, e.code() + ": " + e.reason()));
+            int pruned = log.prune(Instant.now().minus(LOG_KEPT));
+            if (pruned > 0) {
+                LOG.debug("pruned {} finished relay log entries", pruned);
             }
             Instant now = Instant.now();
-            for (StateFile.StoredTrust st : state.trust().values()) {
-                TrustReceipt r = st.receipt();
-                if (!r.key().userId().equals(config.user())
-                        || config.ircNetworks().stream().noneMatch(n -> n.network().equals(r.key().network()))) {
+            for (StateStore.StoredTrust st : store.trust().values()) {
+                TrustKey key = st.receipt().key();
+                if (!key.userId().equals(config.user())
+                        || config.ircNetworks().stream().noneMatch(n -> n.network().equals(key.network()))) {
                     continue;
                 }
-                LOG.info("resuming trust with {} (epoch {}) without a new handshake", r.key(), r.epoch());
-                handle(engine.resume(r, st.fillAck(), now));
+                LOG.info("resuming trust with {} (epoch {}) without a new handshake", key, st.receipt().epoch());
+                handle(engine.resume(st.receipt(), st.fillAck(), now));
+            }
+            if (loggedOut && !store.trust().isEmpty()) {
+                // Stopped while logging out: ask again.
+                loggingOut = true;
+                handle(engine.logout("the user logged out of the visiting bridge", now));
             }
             return null;
         });
@@ -233,6 +293,7 @@ public final class VisitingBridge implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        store.close();
     }
 
     @Override
@@ -257,6 +318,11 @@ public final class VisitingBridge implements AutoCloseable {
         synchronized (relayed) {
             return List.copyOf(relayed);
         }
+    }
+
+    /** The notices sent to the user so far (in the bot's DM with them, or only logged without a bot). */
+    public List<String> notices() {
+        return userDm.told();
     }
 
     // ---- sync ----
@@ -287,8 +353,11 @@ public final class VisitingBridge implements AutoCloseable {
         Duration backoff = Duration.ofSeconds(1);
         while (running) {
             try {
+                // The first /sync of a process asks for the full (filtered) state: the bridge events of rooms
+                // that did not change while the bridge was away are known again.
+                boolean first = !a.synced;
                 SyncRequest request = new SyncRequest(Optional.of(filter), Optional.ofNullable(a.since),
-                        a.since == null ? Duration.ZERO : LONG_POLL, false);
+                        a.since == null || first ? Duration.ZERO : LONG_POLL, first && a.since != null);
                 JsonNode answer = a.client.sync(request);
                 core.submit(() -> onSync(a, answer)).get();
                 backoff = Duration.ofSeconds(1);
@@ -318,33 +387,49 @@ public final class VisitingBridge implements AutoCloseable {
     private void onSync(Account a, JsonNode answer) {
         Instant now = Instant.now();
         boolean initial = a.since == null;
+        boolean first = !a.synced;
         JsonNode join = answer.path("rooms").path("join");
-        for (var it = join.fields(); it.hasNext(); ) {
-            var entry = it.next();
-            RoomId room = RoomId.parse(entry.getKey());
-            if (a == user) {
+        if (a == user) {
+            for (var it = join.fields(); it.hasNext(); ) {
+                var entry = it.next();
+                RoomId room = RoomId.parse(entry.getKey());
                 for (JsonNode e : entry.getValue().path("state").path("events")) {
                     bridgeEvent(room, e, now);
                 }
-            }
-            for (JsonNode e : entry.getValue().path("timeline").path("events")) {
-                if (a == user && e.has("state_key")) {
-                    bridgeEvent(room, e, now);
+                for (JsonNode e : entry.getValue().path("timeline").path("events")) {
+                    if (e.has("state_key")) {
+                        bridgeEvent(room, e, now);
+                    }
                 }
+            }
+            if (first) {
+                restoreUnfinished();
+            }
+        }
+        if (a == bot && bot != user) {
+            for (var it = answer.path("rooms").path("invite").fields(); it.hasNext(); ) {
+                var entry = it.next();
+                userDm.invited(RoomId.parse(entry.getKey()), entry.getValue().path("invite_state").path("events"));
+            }
+        }
+        for (var it = join.fields(); it.hasNext(); ) {
+            var entry = it.next();
+            RoomId room = RoomId.parse(entry.getKey());
+            for (JsonNode e : entry.getValue().path("timeline").path("events")) {
                 dmEvent(a, room, e, now);
                 if (a == user && !e.has("state_key")) {
                     matrixMessage(room, e, initial);
                 }
+                if (a == bot && bot != user && userDm.is(room) && !initial) {
+                    controlEvent(e);
+                }
             }
         }
+        a.synced = true;
         String next = answer.path("next_batch").asText(null);
         if (next != null) {
             a.since = next;
-            if (a == user) {
-                state.userNextBatch(next);
-            } else {
-                state.botNextBatch(next);
-            }
+            store.nextBatch(a.name, next);
         }
         if (initial) {
             // The readiness signal operators (and the benchmark) look for.
@@ -364,6 +449,12 @@ public final class VisitingBridge implements AutoCloseable {
                 BridgeInfo info = reading.info().orElseThrow();
                 LOG.debug("{} is bridged to {} {} by {}", room, info.network(), info.channel(), info.hbBot());
                 bridged.put(room, info);
+                TrustKey key = new TrustKey(info.hbBot(), config.user(), info.network());
+                if (loggedOut || ended.containsKey(key)) {
+                    // §10.5: no new handshake until the user asks; the room is remembered for status and login.
+                    LOG.debug("not starting a handshake with {}: waiting for the user's login", key);
+                    return;
+                }
                 handle(engine.bridgeSeen(room, info, now));
             }
             case FORGED -> LOG.warn("ignoring a bridge event in {}: {}", room, reading.reason());
@@ -448,25 +539,91 @@ public final class VisitingBridge implements AutoCloseable {
         } else if (o instanceof VisitingOutput.MakeRemoteProof r) {
             remoteProof(key, r);
         } else if (o instanceof VisitingOutput.TrustEstablished t) {
-            state.trust(t.receipt(), 0);
+            store.trust(t.receipt(), 0);
+            ended.remove(key);
             LOG.info("trust established with {} (epoch {}): the hosting bridge steps aside", key, t.receipt().epoch());
+            userDm.tell("Trust established with " + key.hbBot() + " on " + key.network().id() + " (epoch "
+                    + t.receipt().epoch() + "): this bridge now relays you there as " + accountOn(key.network())
+                    + ", and the hosting bridge steps aside.");
         } else if (o instanceof VisitingOutput.LeaseRenewed renewed) {
-            engine.state(key).ifPresent(s -> {
-                if (s instanceof VisitingState.Trusted t) {
-                    state.trust(t.receipt(), t.fillAck());
-                }
-            });
-            LOG.debug("lease with {} renewed until {}", key, renewed.until());
+            leaseRenewed(key, renewed);
         } else if (o instanceof VisitingOutput.LeaseLapsed) {
             LOG.warn("the lease with {} lapsed: the hosting bridge fills in until it is renewed", key);
-        } else if (o instanceof VisitingOutput.TrustEnded ended) {
-            state.forget(key);
-            LOG.info("trust with {} ended ({}): {}", key, ended.code(), ended.reason());
+            if (lapseNotified.add(key)) {
+                userDm.tell(key.hbBot() + " has not renewed the lease on " + key.network().id() + ": it is not"
+                        + " answering, or its answers are late. It relays your messages meanwhile; this bridge holds"
+                        + " them and takes over again when it answers.");
+            }
+        } else if (o instanceof VisitingOutput.TrustEnded te) {
+            trustEnded(key, te);
         } else if (o instanceof VisitingOutput.HandshakeFailed failed) {
             LOG.warn("the handshake with {} failed ({}{}): {}", key, failed.code(), failed.byPeer() ? ", by the hosting"
                     + " bridge" : "", failed.reason());
+            if (!loggingOut) {
+                userDm.tell("The handshake with " + key.hbBot() + " on " + key.network().id() + " failed ("
+                        + failed.code().value() + "): " + failed.reason());
+            }
         } else if (o instanceof VisitingOutput.Ignored ignored) {
             LOG.debug("{}: ignored: {}", key, ignored.reason());
+        }
+    }
+
+    private void leaseRenewed(TrustKey key, VisitingOutput.LeaseRenewed renewed) {
+        Instant now = Instant.now();
+        // §10.6: each filled-in entry is durable before fill_ack (persisted next) acknowledges it.
+        for (Lease.FillIn f : renewed.filledIn()) {
+            if (f.direction() == Lease.Direction.TO_REMOTE && f.matrixEventId().isPresent()) {
+                log.relayedBy(RelayLog.Status.FILLED, f.direction(), f.matrixEventId().get().value(), now);
+            } else if (f.direction() == Lease.Direction.TO_MATRIX && f.remoteMsgid().isPresent()) {
+                log.relayedBy(RelayLog.Status.FILLED, f.direction(), f.remoteMsgid().get(), now);
+            } else {
+                LOG.info("{} filled in a message without an id (fill_seq {}): matched by text when seen", key,
+                        f.fillSeq());
+            }
+        }
+        if (engine.state(key).orElse(null) instanceof VisitingState.Trusted t) {
+            store.trust(t.receipt(), t.fillAck());
+        }
+        LOG.debug("lease with {} renewed until {}", key, renewed.until());
+        if (!renewed.more() && lapseNotified.remove(key)) {
+            userDm.tell(key.hbBot() + " answers again: this bridge relays you on " + key.network().id() + " again.");
+        }
+    }
+
+    private void trustEnded(TrustKey key, VisitingOutput.TrustEnded te) {
+        Instant now = Instant.now();
+        store.ended(key, te.code().value(), te.reason(), now);
+        ended.put(key, te.code().value() + ": " + te.reason());
+        lapseNotified.remove(key);
+        LOG.info("trust with {} ended ({}): {}", key, te.code(), te.reason());
+        // The hosting bridge relays what is still pending (§6.5, §11.3).
+        for (RelayLog.Entry e : log.unfinished()) {
+            if (e.room().map(r -> key.equals(keyOf(r))).orElse(false)) {
+                log.left(e.direction(), e.messageId(), "trust ended", now);
+            }
+        }
+        partChannels(key);
+        String where = key.hbBot() + " on " + key.network().id();
+        if (RevokeCode.SUPERSEDED.equals(te.code())) {
+            userDm.tell("Another visiting bridge logged in for you with " + where + ": this bridge has stopped"
+                    + " bridging you there. If that was not you, check your bridges; send \"login\" to take over"
+                    + " again.");
+        } else if (RevokeCode.RELEASED.equals(te.code()) && te.reason().startsWith(RELEASE_UNCONFIRMED)) {
+            // The engine gave up waiting for revoked: the hosting bridge steps back in when the lease runs out.
+            userDm.tell(where + " did not confirm the release: it relays you again once the lease has run out.");
+        } else if (RevokeCode.RELEASED.equals(te.code())) {
+            userDm.tell(where + " confirmed the release: it relays you again as it did before.");
+        } else if (RevokeCode.USER_REVOKED.equals(te.code())) {
+            userDm.tell("You revoked this bridge at " + where + ": it has stopped bridging you there. Send \"login\""
+                    + " to link again.");
+        } else {
+            userDm.tell(where + " ended the trust (" + te.code() + "): " + te.reason() + ". This bridge has stopped"
+                    + " bridging you there; send \"login\" to try again.");
+        }
+        if (loggingOut && engine.relations().values().stream().noneMatch(s -> s instanceof VisitingState.Releasing)) {
+            loggingOut = false;
+            userDm.tell("Logged out: every hosting bridge relays you again, and this bridge has stopped bridging."
+                    + " Send \"login\" to bridge again.");
         }
     }
 
@@ -480,7 +637,7 @@ public final class VisitingBridge implements AutoCloseable {
             return;
         }
         started.thenCompose(reg -> conn.send(IrcMessage.of("PRIVMSG", r.target(), r.text())))
-                .whenComplete((v, e) -> core.execute(() -> {
+                .whenComplete((v, e) -> onCore(() -> {
                     if (e == null) {
                         LOG.info("made the IRC proof for {} to {}", key, r.target());
                     } else {
@@ -523,30 +680,117 @@ public final class VisitingBridge implements AutoCloseable {
         dm = new Dm(room, false);
         dm.waiting.add(run);
         a.dms.put(hbBot, dm);
-        if (a == bot) {
-            state.pairDm(hbBot, room);
-        } else {
-            state.userDm(hbBot, room);
-        }
-        recordDirect(a, hbBot, room);
+        store.dm(a == bot ? StateStore.DmOwner.PAIR : StateStore.DmOwner.USER, hbBot, room);
+        recordDirect(a.client, a.id, hbBot, room, a.name);
     }
 
-    private void recordDirect(Account a, UserId hbBot, RoomId room) {
+    /** Adds {@code room} to the {@code m.direct} of {@code self} for {@code other}; a failure is logged. */
+    static void recordDirect(MatrixClient client, UserId self, UserId other, RoomId room, String who) {
         try {
-            ObjectNode direct = a.client.getAccountData(a.id, "m.direct")
+            ObjectNode direct = client.getAccountData(self, "m.direct")
                     .filter(JsonNode::isObject).map(n -> (ObjectNode) n.deepCopy()).orElseGet(JSON::createObjectNode);
-            JsonNode rooms = direct.get(hbBot.value());
-            ArrayNode list = rooms instanceof ArrayNode arr ? arr : direct.putArray(hbBot.value());
+            JsonNode rooms = direct.get(other.value());
+            ArrayNode list = rooms instanceof ArrayNode arr ? arr : direct.putArray(other.value());
             list.add(room.value());
-            a.client.putAccountData(a.id, "m.direct", direct);
+            client.putAccountData(self, "m.direct", direct);
         } catch (MatrixRequestException e) {
-            LOG.warn("could not record {} in the m.direct of the {}: {}", room, a.name, e.getMessage());
+            LOG.warn("could not record {} in the m.direct of the {}: {}", room, who, e.getMessage());
         }
     }
 
     @FunctionalInterface
     private interface RoomAction {
         void run(RoomId room);
+    }
+
+    // ---- the user's DM with the bot: commands and notices ----
+
+    /** An event in the user's DM with the bot: a command when the user sent it, ignored from anyone else. */
+    private void controlEvent(JsonNode e) {
+        Optional<Commands.Command> parsed = userDm.command(e);
+        if (parsed.isEmpty()) {
+            return;
+        }
+        Commands.Command command = parsed.get();
+        LOG.info("the user's command: {}", command);
+        Instant now = Instant.now();
+        if (command instanceof Commands.Command.Help) {
+            userDm.say(Commands.HELP);
+        } else if (command instanceof Commands.Command.Status) {
+            userDm.say(Commands.status(statuses(), loggedOut, now));
+        } else if (command instanceof Commands.Command.Logout) {
+            logout(now);
+        } else if (command instanceof Commands.Command.Login) {
+            login(now);
+        } else if (command instanceof Commands.Command.Unknown u) {
+            userDm.say(Commands.unknown(u));
+        }
+    }
+
+    private List<Commands.RelationStatus> statuses() {
+        Map<TrustKey, List<Commands.RoomStatus>> rooms = new LinkedHashMap<>();
+        bridged.forEach((room, info) -> {
+            if (networkConfig(info.network()) != null) {
+                rooms.computeIfAbsent(new TrustKey(info.hbBot(), config.user(), info.network()), k -> new ArrayList<>())
+                        .add(new Commands.RoomStatus(room, info.channel()));
+            }
+        });
+        Set<TrustKey> keys = new LinkedHashSet<>(engine.relations().keySet());
+        keys.addAll(rooms.keySet());
+        keys.addAll(ended.keySet());
+        List<Commands.RelationStatus> out = new ArrayList<>();
+        for (TrustKey k : keys) {
+            out.add(new Commands.RelationStatus(k, engine.state(k), rooms.getOrDefault(k, List.of()),
+                    Optional.ofNullable(ended.get(k))));
+        }
+        return out;
+    }
+
+    private void logout(Instant now) {
+        loggedOut = true;
+        store.loggedOut(true);
+        List<VisitingEngineOutput> outputs = engine.logout("the user logged out of the visiting bridge", now);
+        long releasing = engine.relations().values().stream().filter(s -> s instanceof VisitingState.Releasing).count();
+        if (releasing == 0) {
+            userDm.say("Logged out: nothing was bridged. Send \"login\" to bridge again.");
+        } else {
+            loggingOut = true;
+            userDm.say("Logging out: asked " + releasing + " hosting bridge(s) to relay you again; waiting for them to"
+                    + " confirm.");
+        }
+        handle(outputs);
+    }
+
+    private void login(Instant now) {
+        boolean was = loggedOut || !ended.isEmpty();
+        loggedOut = false;
+        store.loggedOut(false);
+        store.clearEnds();
+        ended.clear();
+        Set<TrustKey> started = new HashSet<>();
+        for (Map.Entry<RoomId, BridgeInfo> b : new ArrayList<>(bridged.entrySet())) {
+            BridgeInfo info = b.getValue();
+            TrustKey key = new TrustKey(info.hbBot(), config.user(), info.network());
+            Optional<VisitingState> state = engine.state(key);
+            if (state.isEmpty()) {
+                handle(engine.bridgeSeen(b.getKey(), info, now));
+                started.add(key);
+            } else if ((state.get() instanceof VisitingState.Ended || state.get() instanceof VisitingState.Failed)
+                    && started.add(key)) {
+                handle(engine.bridgeSeen(b.getKey(), info, now)); // the room goes back to the relation
+                handle(engine.retry(key, now));
+            } else {
+                handle(engine.bridgeSeen(b.getKey(), info, now));
+            }
+        }
+        userDm.say(started.isEmpty() ? (was ? "Logged in again; nothing to start a handshake with yet."
+                : "Already logged in.") : "Logging in: starting a handshake with " + started.size()
+                + " hosting bridge(s). I will tell you when trust is established.");
+    }
+
+    private String accountOn(Network network) {
+        IrcNetworkConfig n = networkConfig(network);
+        return n == null ? "you" : n.account();
     }
 
     // ---- relaying ----
@@ -557,25 +801,33 @@ public final class VisitingBridge implements AutoCloseable {
             return;
         }
         JsonNode content = e.path("content");
+        String sender = e.path("sender").asText();
+        String txn = e.path("unsigned").path("transaction_id").asText("");
+        if (user.id.value().equals(sender) && txn.startsWith(RELAY_TXN_PREFIX)) {
+            return; // this bridge's own relay, seen through its own /sync (with or without source)
+        }
         JsonNode source = content.get(SOURCE_FIELD);
         if (source != null) {
             String msgid = source.path("msgid").asText("");
             if (!msgid.isEmpty()) {
-                engine.relaySeen(Lease.Direction.TO_MATRIX, msgid);
+                relaySeen(Lease.Direction.TO_MATRIX, msgid, false);
             }
-            return;
-        }
-        String eventId = e.path("event_id").asText("");
-        if (initial || eventId.isEmpty() || !user.id.value().equals(e.path("sender").asText())
-                || !bridged.containsKey(room)) {
             return;
         }
         Optional<Formatting.Message> message = RelayText.fromMatrix(content);
         if (message.isEmpty()) {
             return;
         }
-        pending.put(pendingKey(Lease.Direction.TO_REMOTE, eventId), new Pending(room, message.get()));
-        handle(engine.userMessage(room, Lease.Direction.TO_REMOTE, eventId));
+        if (!user.id.value().equals(sender)) {
+            // Without msgids, the hosting bridge's fill-in of the user's line is known by its text (§12.6).
+            matchByText(room, Lease.Direction.TO_MATRIX, message.get().text(), true);
+            return;
+        }
+        String eventId = e.path("event_id").asText("");
+        if (initial || eventId.isEmpty() || !bridged.containsKey(room)) {
+            return;
+        }
+        observe(room, Lease.Direction.TO_REMOTE, eventId, message.get());
     }
 
     /** A line in a channel the user's connection is in: a relay observed, or a line of the user's other clients. */
@@ -583,38 +835,129 @@ public final class VisitingBridge implements AutoCloseable {
         if (!line.is("PRIVMSG") && !line.is("NOTICE")) {
             return;
         }
-        Optional<String> origin = line.tag(ORIGIN_TAG).filter(o -> !o.isEmpty());
-        if (origin.isPresent()) {
-            engine.relaySeen(Lease.Direction.TO_REMOTE, origin.get());
-            return;
-        }
         IrcConnection conn = irc.get(n.id());
         Optional<IrcSession> session = conn == null ? Optional.empty() : conn.session();
-        String target = line.param(0).orElse("");
-        if (session.isEmpty() || session.get().isMe(line.nick().orElse(null)) || session.get().isMe(target)) {
+        if (session.isEmpty()) {
             return;
         }
         IrcSession s = session.get();
-        Optional<String> account = line.account().filter(a -> !a.isEmpty() && !"*".equals(a));
-        if (account.isEmpty() || !s.caseMapping().fold(account.get()).equals(s.caseMapping().fold(n.account()))) {
+        boolean mine = s.isMe(line.nick().orElse(null));
+        Optional<String> origin = line.tag(ORIGIN_TAG).filter(o -> !o.isEmpty());
+        if (origin.isPresent()) {
+            relaySeen(Lease.Direction.TO_REMOTE, origin.get(), mine);
+            return;
+        }
+        String target = line.param(0).orElse("");
+        if (s.isMe(target)) {
             return;
         }
         RoomId room = roomOf(n.network(), target, s);
-        if (room == null) {
+        Optional<Formatting.Message> message = Formatting.fromIrc(line);
+        if (room == null || message.isEmpty()) {
             return;
         }
-        Optional<Formatting.Message> message = Formatting.fromIrc(line);
-        if (message.isEmpty()) {
+        Optional<String> account = line.account().filter(a -> !a.isEmpty() && !"*".equals(a));
+        boolean ofUser = account.isPresent()
+                && s.caseMapping().fold(account.get()).equals(s.caseMapping().fold(n.account()));
+        if (mine || !ofUser) {
+            // An untagged echo of this bridge's own line, or (without tags) someone's relay of the user's event.
+            if (mine || !s.capabilities().contains("message-tags")) {
+                matchByText(room, Lease.Direction.TO_REMOTE, message.get().text(), !mine);
+            }
             return;
         }
         Optional<String> msgid = line.msgid().filter(m -> !m.isEmpty());
-        if (msgid.isEmpty()) {
-            LOG.warn("a line of {} in {} has no msgid: not relayed (matching without message ids is not supported)",
-                    n.account(), target);
+        String id;
+        if (msgid.isPresent()) {
+            id = msgid.get();
+        } else {
+            id = NO_MSGID_PREFIX + randomHex();
+            LOG.warn("a line of {} in {} has no msgid: relayed without {}, and the hosting bridge matches it by text"
+                    + " (§12.6)", n.account(), target, SOURCE_FIELD);
+        }
+        observe(room, Lease.Direction.TO_MATRIX, id, message.get());
+    }
+
+    /** The user's message, observed: recorded, then relayed now or held, as the engine decides. */
+    private void observe(RoomId room, Lease.Direction direction, String id, Formatting.Message message) {
+        TrustKey key = keyOf(room);
+        if (key == null || !(engine.state(key).orElse(null) instanceof VisitingState.Trusted t)) {
+            return; // the hosting bridge relays it, as for any user without a visiting bridge
+        }
+        if (seenEarly.remove(relayKey(direction, id))) {
+            log.relayedBy(RelayLog.Status.SEEN, direction, id, Instant.now());
+            LOG.debug("{} {} was relayed before it reached this bridge", direction.wire(), id);
             return;
         }
-        pending.put(pendingKey(Lease.Direction.TO_MATRIX, msgid.get()), new Pending(room, message.get()));
-        handle(engine.userMessage(room, Lease.Direction.TO_MATRIX, msgid.get()));
+        if (!log.observed(direction, id, room, message, Instant.now(), !t.lapsed())) {
+            LOG.debug("{} {} is known already", direction.wire(), id);
+            return;
+        }
+        handle(engine.userMessage(room, direction, id));
+    }
+
+    /** A relay of a user message observed: by this bridge's own connection (its echo) or by someone else. */
+    private void relaySeen(Lease.Direction direction, String id, boolean mine) {
+        engine.relaySeen(direction, id);
+        Instant now = Instant.now();
+        Optional<RelayLog.Entry> entry = log.get(direction, id);
+        if (mine && entry.isPresent() && entry.get().status() == RelayLog.Status.SENDING) {
+            cancel(echoWaits, relayKey(direction, id));
+            log.done(direction, id, "echo", now);
+            LOG.debug("{} {}: the echo confirms it", direction.wire(), id);
+        } else if (!mine && entry.isPresent()) {
+            log.relayedBy(RelayLog.Status.SEEN, direction, id, now);
+        } else if (!mine) {
+            // Most relays observed are of other people's messages: remembered for a while, not written to disk.
+            seenEarly.add(relayKey(direction, id));
+        }
+    }
+
+    /**
+     * Degraded matching (§12.6): an untagged line or an event without {@code source} equal in text to an
+     * unfinished message of the user in the same room, observed within the window, is its relay.
+     */
+    private void matchByText(RoomId room, Lease.Direction direction, String text, boolean bySomeoneElse) {
+        for (RelayLog.Entry e : log.unfinished(room, direction, Instant.now().minus(MATCH_WINDOW))) {
+            boolean same = RelayText.sameText(e.message().map(Formatting.Message::text).orElse(""), text,
+                    bySomeoneElse);
+            boolean candidate = bySomeoneElse ? e.status() == RelayLog.Status.OBSERVED || e.status()
+                    == RelayLog.Status.SENDING : e.status() == RelayLog.Status.SENDING;
+            if (!same || !candidate || (direction == Lease.Direction.TO_MATRIX
+                    && !e.messageId().startsWith(NO_MSGID_PREFIX))) {
+                continue;
+            }
+            LOG.info("{} {} matched by text (no message tags or msgid)", direction.wire(), e.messageId());
+            relaySeen(direction, e.messageId(), !bySomeoneElse);
+            return;
+        }
+    }
+
+    /** Puts back what the log holds unfinished after a restart: held until the hosting bridge's first reply. */
+    private void restoreUnfinished() {
+        Instant now = Instant.now();
+        for (RelayLog.Entry e : log.unfinished()) {
+            if (e.status() == RelayLog.Status.SENDING && e.direction() == Lease.Direction.TO_REMOTE) {
+                // It may have gone out. The hosting bridge saw whether it did and fills it in if not (§12.3, §12.7).
+                log.left(e.direction(), e.messageId(), "in doubt after a restart", now);
+                LOG.info("{} {} was being sent when the bridge stopped: left to the hosting bridge",
+                        e.direction().wire(), e.messageId());
+                continue;
+            }
+            TrustKey key = e.room().map(this::keyOf).orElse(null);
+            if (key == null || e.message().isEmpty()
+                    || !(engine.state(key).orElse(null) instanceof VisitingState.Trusted)) {
+                log.left(e.direction(), e.messageId(), "no trust for its room after the restart", now);
+                continue;
+            }
+            LOG.info("{} {} is still to relay after the restart", e.direction().wire(), e.messageId());
+            handle(engine.userMessage(e.room().get(), e.direction(), e.messageId()));
+        }
+    }
+
+    private TrustKey keyOf(RoomId room) {
+        BridgeInfo info = bridged.get(room);
+        return info == null ? null : new TrustKey(info.hbBot(), config.user(), info.network());
     }
 
     private RoomId roomOf(Network network, String channel, IrcSession s) {
@@ -627,63 +970,161 @@ public final class VisitingBridge implements AutoCloseable {
         return null;
     }
 
-    private static String pendingKey(Lease.Direction direction, String messageId) {
+    private static String relayKey(Lease.Direction direction, String messageId) {
         return direction.wire() + " " + messageId;
     }
 
     private void relay(VisitingEngineOutput.RelayNow relay) {
-        Pending p = pending.remove(pendingKey(relay.direction(), relay.messageId()));
-        if (p == null) {
-            LOG.warn("cannot relay {} {}: its content is no longer held", relay.direction().wire(), relay.messageId());
+        Optional<RelayLog.Entry> entry = log.get(relay.direction(), relay.messageId());
+        if (entry.isEmpty() || entry.get().status().finished()) {
+            LOG.debug("not relaying {} {}: {}", relay.direction().wire(), relay.messageId(),
+                    entry.map(e -> "it is " + e.status()).orElse("it is not in the log"));
             return;
         }
-        BridgeInfo info = bridged.get(p.room());
-        if (info == null) {
+        attempt(relay.key(), entry.get());
+    }
+
+    /** Starts (or retries) one relay, if the lease allows it now (§12.2) and it is not too old (§12.7). */
+    private void attempt(TrustKey key, RelayLog.Entry e) {
+        cancel(retries, relayKey(e.direction(), e.messageId()));
+        Instant now = Instant.now();
+        if (!(engine.state(key).orElse(null) instanceof VisitingState.Trusted t)) {
+            log.left(e.direction(), e.messageId(), "trust ended", now);
             return;
         }
-        if (relay.direction() == Lease.Direction.TO_REMOTE) {
-            relayToIrc(info, relay.messageId(), p.message());
+        RoomId room = e.room().orElse(null);
+        if (t.lapsed() || !now.isBefore(t.leaseUntil())) {
+            log.reopen(e.direction(), e.messageId(), now);
+            handle(engine.userMessage(room, e.direction(), e.messageId())); // back to the backlog
+            return;
+        }
+        Duration limit = Duration.ofMillis(t.receipt().lease().leaseMs() - t.receipt().lease().heartbeatIntervalMs());
+        if (e.observedLive() && now.isAfter(e.observedAt().plus(limit))) {
+            log.left(e.direction(), e.messageId(), "not started within " + limit.toSeconds() + " s", now);
+            LOG.warn("{} {} was not relayed within {} s: left to the hosting bridge (§12.7)", e.direction().wire(),
+                    e.messageId(), limit.toSeconds());
+            return;
+        }
+        BridgeInfo info = room == null ? null : bridged.get(room);
+        if (info == null || e.message().isEmpty()) {
+            log.left(e.direction(), e.messageId(), "its room is no longer bridged", now);
+            return;
+        }
+        if (e.direction() == Lease.Direction.TO_MATRIX) {
+            relayToMatrix(key, info, room, e);
         } else {
-            relayToMatrix(info, p.room(), relay.messageId(), p.message());
+            relayToIrc(key, info, e);
         }
     }
 
-    private void relayToIrc(BridgeInfo info, String eventId, Formatting.Message message) {
+    private void retryLater(TrustKey key, RelayLog.Entry e, Optional<Duration> after, String why) {
+        // Counted here, not from the log: a wait for the IRC connection sends nothing and records no attempt.
+        int attempts = retryCounts.merge(relayKey(e.direction(), e.messageId()), 1, Integer::sum);
+        Duration delay = after.orElseGet(() -> {
+            Duration d = Duration.ofSeconds(1L << Math.min(5, Math.max(0, attempts - 1)));
+            return d.compareTo(MAX_SEND_BACKOFF) > 0 ? MAX_SEND_BACKOFF : d;
+        });
+        LOG.warn("relaying {} {} failed, trying again in {} ms: {}", e.direction().wire(), e.messageId(),
+                delay.toMillis(), why);
+        String rk = relayKey(e.direction(), e.messageId());
+        cancel(retries, rk);
+        retries.put(rk, core.schedule(() -> {
+            retries.remove(rk);
+            log.get(e.direction(), e.messageId()).filter(x -> !x.status().finished()).ifPresent(x -> attempt(key, x));
+        }, delay.toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    private void relayToMatrix(TrustKey key, BridgeInfo info, RoomId room, RelayLog.Entry e) {
+        String msgid = e.messageId();
+        ObjectNode content = Formatting.toMatrix(e.message().get());
+        if (!msgid.startsWith(NO_MSGID_PREFIX)) {
+            ObjectNode source = content.putObject(SOURCE_FIELD);
+            source.putObject("network").put("protocol", info.network().protocol()).put("id", info.network().id());
+            source.put("msgid", msgid);
+        }
+        Instant now = Instant.now();
+        log.sending(e.direction(), msgid, now);
+        try {
+            // The same transaction id on every attempt, before and after a restart: the homeserver keeps one event.
+            EventId id = user.client.sendMessageEvent(room, "m.room.message", content, RELAY_TXN_PREFIX + msgid);
+            log.done(e.direction(), msgid, id.value(), Instant.now());
+            relayed.add(relayKey(e.direction(), msgid));
+            LOG.debug("relayed {} to {} as {}", msgid, room, id);
+        } catch (MatrixException ex) {
+            if (ex.isRateLimited() || ex.status() >= 500) {
+                retryLater(key, e, ex.retryAfter(), ex.getMessage());
+            } else {
+                log.left(e.direction(), msgid, "refused: " + ex.getMessage(), Instant.now());
+                LOG.warn("the homeserver refused the relay of {} to {}: {}; left to the hosting bridge", msgid, room,
+                        ex.getMessage());
+            }
+        } catch (MatrixNetworkException ex) {
+            retryLater(key, e, Optional.empty(), ex.getMessage());
+        }
+    }
+
+    private void relayToIrc(TrustKey key, BridgeInfo info, RelayLog.Entry e) {
+        String eventId = e.messageId();
         IrcNetworkConfig n = networkConfig(info.network());
         IrcConnection conn = n == null ? null : irc.get(n.id());
         Optional<IrcSession> session = conn == null ? Optional.empty() : conn.session();
         if (session.isEmpty() || !session.get().isRegistered()) {
-            LOG.warn("cannot relay {} to {}: the IRC connection is not registered", eventId, info.channel());
+            // Nothing was written: trying again later cannot duplicate it.
+            retryLater(key, e, Optional.empty(), "the IRC connection is not registered");
             return;
         }
         joinChannels();
-        boolean tags = session.get().capabilities().contains("message-tags");
+        Set<String> caps = session.get().capabilities();
+        boolean tags = caps.contains("message-tags");
+        boolean echo = caps.contains("echo-message");
         if (!tags) {
-            LOG.warn("relaying {} to {} without the origin tag: the connection has no message-tags", eventId,
-                    info.channel());
+            LOG.warn("relaying {} to {} without the origin tag: the connection has no message-tags; the hosting"
+                    + " bridge matches it by text (§12.6)", eventId, info.channel());
         }
-        for (IrcMessage line : Formatting.toIrc(message, info.channel(), session.get().nick(), null)) {
-            conn.send(tags ? line.withTag(ORIGIN_TAG, eventId) : line).whenComplete((v, e) -> {
-                if (e != null) {
-                    LOG.warn("relaying {} to {} failed: {}", eventId, info.channel(), e.getMessage());
+        List<IrcMessage> lines = Formatting.toIrc(e.message().get(), info.channel(), session.get().nick(), null);
+        log.sending(e.direction(), eventId, Instant.now());
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        for (IrcMessage line : lines) {
+            writes.add(conn.send(tags ? line.withTag(ORIGIN_TAG, eventId) : line));
+        }
+        relayed.add(relayKey(e.direction(), eventId));
+        CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).whenComplete((v, err) -> onCore(() -> {
+            Instant now = Instant.now();
+            if (err != null) {
+                long written = writes.stream().filter(w -> w.isDone() && !w.isCompletedExceptionally()).count();
+                if (written == 0) {
+                    log.reopen(e.direction(), eventId, now);
+                    retryLater(key, e, Optional.empty(), String.valueOf(err.getMessage()));
+                } else {
+                    log.left(e.direction(), eventId, "only part of it was written", now);
+                    LOG.warn("only {} of {} lines of {} were written: left to the hosting bridge", written,
+                            writes.size(), eventId);
                 }
-            });
-        }
-        relayed.add(Lease.Direction.TO_REMOTE.wire() + " " + eventId);
+                return;
+            }
+            if (!echo) {
+                log.done(e.direction(), eventId, "written", now);
+                return;
+            }
+            String rk = relayKey(e.direction(), eventId);
+            if (log.get(e.direction(), eventId).map(x -> x.status() == RelayLog.Status.SENDING).orElse(false)) {
+                echoWaits.put(rk, core.schedule(() -> {
+                    echoWaits.remove(rk);
+                    if (log.get(e.direction(), eventId).map(x -> x.status() == RelayLog.Status.SENDING).orElse(false)) {
+                        log.left(e.direction(), eventId, "no echo", Instant.now());
+                        LOG.warn("no echo of {} within {} s: whether it arrived is left to the hosting bridge",
+                                eventId, ECHO_WAIT.toSeconds());
+                    }
+                }, ECHO_WAIT.toMillis(), TimeUnit.MILLISECONDS));
+            }
+        }));
         LOG.debug("relayed {} to {}", eventId, info.channel());
     }
 
-    private void relayToMatrix(BridgeInfo info, RoomId room, String msgid, Formatting.Message message) {
-        ObjectNode content = Formatting.toMatrix(message);
-        ObjectNode source = content.putObject(SOURCE_FIELD);
-        source.putObject("network").put("protocol", info.network().protocol()).put("id", info.network().id());
-        source.put("msgid", msgid);
-        try {
-            user.client.sendMessageEvent(room, "m.room.message", content, "byob.relay." + msgid);
-            relayed.add(Lease.Direction.TO_MATRIX.wire() + " " + msgid);
-            LOG.debug("relayed {} to {}", msgid, room);
-        } catch (MatrixRequestException e) {
-            LOG.warn("relaying {} to {} failed: {}", msgid, room, e.getMessage());
+    private static void cancel(Map<String, ScheduledFuture<?>> futures, String key) {
+        ScheduledFuture<?> f = futures.remove(key);
+        if (f != null) {
+            f.cancel(false);
         }
     }
 
@@ -715,6 +1156,35 @@ public final class VisitingBridge implements AutoCloseable {
                 });
             }
         }
+    }
+
+    /** Parts the channels of {@code key}'s rooms: the hosting bridge relays the user there again (§11.3). */
+    private void partChannels(TrustKey key) {
+        IrcNetworkConfig n = networkConfig(key.network());
+        IrcConnection conn = n == null ? null : irc.get(n.id());
+        Optional<IrcSession> session = conn == null ? Optional.empty() : conn.session();
+        if (session.isEmpty()) {
+            return;
+        }
+        for (BridgeInfo info : bridged.values()) {
+            if (!info.hbBot().equals(key.hbBot()) || !info.network().equals(key.network())) {
+                continue;
+            }
+            if (joined.getOrDefault(n.id(), Set.of()).remove(session.get().caseMapping().fold(info.channel()))) {
+                LOG.info("parting {} on {}: trust with {} ended", info.channel(), n.id(), key.hbBot());
+                conn.send(IrcMessage.of("PART", info.channel(), "bridging stopped")).whenComplete((v, e) -> {
+                    if (e != null) {
+                        LOG.warn("could not part {} on {}: {}", info.channel(), n.id(), e.getMessage());
+                    }
+                });
+            }
+        }
+    }
+
+    private String randomHex() {
+        byte[] b = new byte[8];
+        random.nextBytes(b);
+        return HexFormat.of().formatHex(b);
     }
 
     // ---- time ----
@@ -769,11 +1239,11 @@ public final class VisitingBridge implements AutoCloseable {
                 try {
                     task.run();
                 } catch (RuntimeException e) {
-                    LOG.error("handling an IRC event failed", e);
+                    LOG.error("handling an event failed", e);
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            LOG.debug("the core has stopped; an IRC event is dropped");
+            LOG.debug("the core has stopped; an event is dropped");
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.byob.visiting.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -63,5 +64,16 @@ class RelayTextTest {
                 IrcMessage.parse(":bob!b@h NOTICE #c :n")).orElseThrow()));
         assertEquals(Optional.empty(), Formatting.fromIrc(IrcMessage.parse(":bob!b@h PRIVMSG #c :\u0001VERSION\u0001")));
         assertEquals(Optional.empty(), Formatting.fromIrc(IrcMessage.parse(":bob!b@h JOIN #c")));
+    }
+
+    @Test
+    void sameText_wholeTextOrFirstLine_andPrefixOnlyWhenAllowed() {
+        assertTrue(RelayText.sameText("hello", "hello", false));
+        assertTrue(RelayText.sameText("line one\nline two", "line one", false));
+        assertTrue(RelayText.sameText("hello", "<alice> hello", true));
+        assertFalse(RelayText.sameText("hello", "<alice> hello", false));
+        assertFalse(RelayText.sameText("hello", "hello there", true));
+        assertFalse(RelayText.sameText("hello", "shello", true));
+        assertFalse(RelayText.sameText("  ", "  ", true));
     }
 }

@@ -1,0 +1,42 @@
+package dev.byob.it.visiting;
+
+import dev.byob.it.harness.AppserviceProvider;
+import dev.byob.it.harness.AppserviceRegistration;
+import dev.byob.it.hosting.HostingBridgeAppservices;
+import java.util.List;
+
+/**
+ * One hosting bridge registration per visiting bridge scenario, so that no scenario meets the homeserver's
+ * back-off from another scenario's stopped bridge.
+ */
+public final class VisitingBridgeAppservices implements AppserviceProvider {
+    /** The hosting bridge for the logout scenario. */
+    public static final String LOGOUT_ID = "byob-vb-logout-it";
+    public static final String LOGOUT_BOT = "hbvblogout_bridge";
+    public static final String LOGOUT_GHOSTS = "hbvblogout_irc_";
+    /** The hosting bridge for the override scenario. */
+    public static final String OVERRIDE_ID = "byob-vb-override-it";
+    public static final String OVERRIDE_BOT = "hbvbover_bridge";
+    public static final String OVERRIDE_GHOSTS = "hbvbover_irc_";
+    /** The hosting bridge for the crash scenario. */
+    public static final String CRASH_ID = "byob-vb-crash-it";
+    public static final String CRASH_BOT = "hbvbcrash_bridge";
+    public static final String CRASH_GHOSTS = "hbvbcrash_irc_";
+    /** The hosting bridge for the relays-in-doubt scenario. */
+    public static final String DOUBT_ID = "byob-vb-doubt-it";
+    public static final String DOUBT_BOT = "hbvbdoubt_bridge";
+    public static final String DOUBT_GHOSTS = "hbvbdoubt_irc_";
+    /** The hosting bridge for the scenario where it stops answering. */
+    public static final String LAPSE_ID = "byob-vb-lapse-it";
+    public static final String LAPSE_BOT = "hbvblapse_bridge";
+    public static final String LAPSE_GHOSTS = "hbvblapse_irc_";
+
+    @Override
+    public List<AppserviceRegistration> appservices(String serverName) {
+        return List.of(HostingBridgeAppservices.registration(LOGOUT_ID, LOGOUT_BOT, LOGOUT_GHOSTS, serverName),
+                HostingBridgeAppservices.registration(OVERRIDE_ID, OVERRIDE_BOT, OVERRIDE_GHOSTS, serverName),
+                HostingBridgeAppservices.registration(CRASH_ID, CRASH_BOT, CRASH_GHOSTS, serverName),
+                HostingBridgeAppservices.registration(DOUBT_ID, DOUBT_BOT, DOUBT_GHOSTS, serverName),
+                HostingBridgeAppservices.registration(LAPSE_ID, LAPSE_BOT, LAPSE_GHOSTS, serverName));
+    }
+}
