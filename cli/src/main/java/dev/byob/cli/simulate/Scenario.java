@@ -33,8 +33,10 @@ public enum Scenario {
             + "to another services account (alias: wrong-account)", CancelCode.REMOTE_PROOF_FAILED, false),
     REFUSED_EXPIRED("refused-expired", "the answer is held until after the challenge expired: the hosting "
             + "bridge's timer fires", CancelCode.TIMEOUT, false),
-    REFUSED_OUTSIDE_DM("refused-outside-dm", "the request is sent in a shared room instead of the DM",
-            CancelCode.UNEXPECTED_MESSAGE, false),
+    IGNORED_OUTSIDE_DM("ignored-outside-dm", "the request is sent in a shared room instead of the DM: the "
+            + "hosting bridge ignores it (§3.4, H7) and the visiting bridge gives up", null, false),
+    REFUSED_HEARTBEAT_SEQ("refused-heartbeat-seq", "after trust, a heartbeat comes again with an old seq under a "
+            + "new txn_id (a replay)", CancelCode.UNEXPECTED_MESSAGE, true),
     REFUSED_INVALID_MESSAGE("refused-invalid-message", "the request lacks its remote_account",
             CancelCode.INVALID_MESSAGE, false),
     REFUSED_UNSUPPORTED_VERSION("refused-unsupported-version", "the request says version 2",

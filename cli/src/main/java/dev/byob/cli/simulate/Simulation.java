@@ -114,6 +114,8 @@ public final class Simulation {
         final List<EventId> backlog = new ArrayList<>();
         /** Why a proof or answer of this VB was forged or spoilt on the way: then it must never gain trust. */
         String spoilt;
+        /** Heartbeats sent so far. */
+        int heartbeats;
         /** Messages the HB reported as filled in: never relayed by this VB. */
         final Set<String> filled = new HashSet<>();
         /** Handshakes that failed for this VB (a cancel heard, or given up): none may ever bring it trust. */
@@ -261,9 +263,13 @@ public final class Simulation {
             case HAPPY_PATH:
                 start(first, Duration.ZERO);
                 break;
-            case REFUSED_OUTSIDE_DM:
+            case IGNORED_OUTSIDE_DM:
                 start(first, Duration.ZERO);
-                horizon = Duration.ofMinutes(5); // every resend refused alike, until the VB gives up
+                horizon = Duration.ofMinutes(5); // every resend ignored alike, until the VB gives up
+                break;
+            case REFUSED_HEARTBEAT_SEQ:
+                start(first, Duration.ZERO);
+                horizon = Duration.ofSeconds(75); // past the second heartbeat and its stale copy
                 break;
             case REFUSED_EXPIRED:
                 start(first, Duration.ZERO);
@@ -716,7 +722,16 @@ public final class Simulation {
             transcript.event(clock.elapsed(), "network", "holds " + vb.name + "'s " + s.type().suffix() + " for "
                     + hold.toSeconds() + " s, past the challenge's expiry");
         }
-        boolean direct = scenario != Scenario.REFUSED_OUTSIDE_DM;
+        if (s.type() == MessageType.HEARTBEAT && scenario == Scenario.REFUSED_HEARTBEAT_SEQ && ++vb.heartbeats == 2) {
+            ObjectNode stale = resigned(content.deepCopy().put("seq", 1).put("txn_id", "hb-stale-" + steps),
+                    vb.bot, vb.key);
+            transcript.event(clock.elapsed(), "network", "replays " + vb.name + "'s first heartbeat (seq 1) under a "
+                    + "new txn_id");
+            RoomId dm = dmOf(vb);
+            overDm("stale heartbeat", Duration.ZERO, () -> hbInput(hb, new HostingInput.RoomMessage(dm, true, vb.bot,
+                    s.type().eventType(), stale)));
+        }
+        boolean direct = scenario != Scenario.IGNORED_OUTSIDE_DM;
         RoomId room = direct ? dmOf(vb) : hb.room;
         if (!direct) {
             transcript.event(clock.elapsed(), vb.name, "posts it in the shared room " + room + ", not in the DM");
