@@ -25,6 +25,7 @@ import dev.byob.protocol.id.RemoteAccount;
 import dev.byob.protocol.id.UserId;
 import dev.byob.protocol.message.MessageType;
 import dev.byob.protocol.message.ProofMethods;
+import dev.byob.protocol.message.RelayMarks;
 import dev.byob.protocol.trust.TrustKey;
 import dev.byob.protocol.visiting.VisitingConfig;
 import dev.byob.protocol.visiting.VisitingInput;
@@ -123,13 +124,17 @@ class HostingBridgeByobIT {
                     && "m.room.member".equals(e.type()) && aliceIrcGhost.equals(e.stateKey())
                     && "leave".equals(e.content().path("membership").asText()), WAIT);
 
-            // alice's Matrix message is not relayed by the bridge: dave's later one is, and bob sees only that.
+            // alice's Matrix message is not relayed by the bridge but by her visiting bridge, from her own
+            // connection with the origin tag (as the real one does): the bridge observes that relay, so it never
+            // relays the message itself, not even when it steps back in later. dave's later message it relays.
             String aside = "aside " + Names.unique("m");
-            aliceClient.sendText(room, aside);
+            String asideId = aliceClient.sendText(room, aside);
+            aliceIrc.privmsg(channel, aside, Map.of(RelayMarks.ORIGIN_TAG, asideId));
             String daveMarker = "marker from dave " + Names.unique("m");
             daveClient.sendText(room, daveMarker);
             assertEquals(daveNick, bob.awaitPrivmsg(channel, daveMarker, WAIT).nick());
-            assertFalse(bob.received().stream().anyMatch(m -> m.is("PRIVMSG") && aside.equals(m.param(1))),
+            assertFalse(bob.received().stream().anyMatch(m -> m.is("PRIVMSG") && aside.equals(m.param(1))
+                    && aliceNick.equalsIgnoreCase(m.nick())),
                     "alice's Matrix message was relayed by the hosting bridge: " + bob.received());
 
             // A line of alice's own IRC connection is not shown by a ghost: bob's later one is.
