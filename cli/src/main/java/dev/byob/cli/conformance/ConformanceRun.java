@@ -155,8 +155,8 @@ public final class ConformanceRun {
         return new Check(id, "§14", "threat model row '" + row + "'");
     }
 
-    /** Why each check that never runs is skipped: it cannot be observed from outside the hosting bridge. */
-    static final Map<Check, String> NOT_OBSERVABLE = Map.ofEntries(
+    /** The checks that never run, each with why: it cannot be observed from outside the hosting bridge. */
+    public static final Map<Check, String> NOT_OBSERVABLE = Map.ofEntries(
             Map.entry(CONTENT_SIZE, "the homeserver limits the whole event, envelope included, to 65536 "
                     + "bytes, so content over the limit cannot be sent through it (§4.1, §15)"),
             Map.entry(HEARTBEAT_DUPLICATE, "whether a duplicate renews the lease is internal to the "
