@@ -139,7 +139,7 @@ public final class ConformanceRun {
     static final Check HEARTBEAT_DUPLICATE = new Check("heartbeat-duplicate", "§6.5",
             "an identical heartbeat resent does not renew the lease");
     static final Check FLOOD = new Check("flood", "§14.2",
-            "a burst of requests is refused (rate_limited or busy) before the " + FLOOD_REQUESTS + "th (--flood)");
+            "a burst of up to " + FLOOD_REQUESTS + " requests meets rate_limited or busy (only with --flood)");
     static final Check THREAT_BRIDGE_EVENT = threat("threat-bridge-event", "Forged MSC2346 event");
     static final Check THREAT_ROGUE_HB = threat("threat-rogue-hb", "Rogue HB");
     static final Check THREAT_RELAYED_PROOF = threat("threat-relayed-proof", "Relayed remote proof");
@@ -152,7 +152,7 @@ public final class ConformanceRun {
 
     /** A row of the threat model (§14.1) that no check can observe from outside: reported as skipped. */
     private static Check threat(String id, String row) {
-        return new Check(id, "§14", "threat model row '" + row + "'");
+        return new Check(id, "§14", "threat model row '" + row + "': not observable from outside, so skipped");
     }
 
     /** The checks that never run, each with why: it cannot be observed from outside the hosting bridge. */
