@@ -45,8 +45,12 @@ import picocli.CommandLine.Option;
                 + "cancel code: malformed and "
                 + "wrong-version requests, requests for another bridge, signatures by other keys, wrong nonces, "
                 + "replayed and altered answers, a Matrix proof from someone other than the user, IRC proofs from "
-                + "a connection logged in to no account or to another account, a request outside the DM, and "
-                + "(when the hosting bridge's challenges are short-lived enough) expiry. List them with --list.", "",
+                + "a connection logged in to no account or to another account, a request outside the DM, floats and "
+                + "over-deep nesting, a request typed as a text message in the DM, a heartbeat signed with the "
+                + "visiting bridge's key but sent by the user's account, (when the hosting bridge's challenges are "
+                + "short-lived enough) expiry, and with --flood a burst of requests. Every row of the threat model "
+                + "(§14) appears: rows that cannot be observed from outside are reported SKIP with the reason. "
+                + "List the checks with --list.", "",
             "It needs: the homeserver; an access token (or the user id and password) of a test user (not one linked through a real visiting "
                 + "bridge: the run's handshake supersedes such a link) and of a visiting-bridge bot (an account "
                 + "used for nothing else: the run creates its own DM with the hosting bridge's bot); the hosting "
@@ -157,6 +161,11 @@ final class ConformanceCommand implements Callable<Integer> {
                     + "otherwise (default: ${DEFAULT-VALUE}).")
     int maxExpiryWait;
 
+    @Option(names = "--flood", description = "Also run the flood check (§14.2): a burst of requests until the "
+            + "hosting bridge refuses one. Off by default: it spends the bridge's rate limits for the user and the "
+            + "visiting-bridge bot.")
+    boolean flood;
+
     @Option(names = "--json", description = "Print the results as one JSON document.")
     boolean json;
 
@@ -245,7 +254,7 @@ final class ConformanceCommand implements Callable<Integer> {
             List<String> cleanup = new ArrayList<>();
             try (LiveWire wire = new LiveWire(vb, user, bot, bridged, irc, ircLogin,
                     ircNick == null ? ircAccount : ircNick, otherLogin)) {
-                ConformanceRun run = new ConformanceRun(target, wire, new SecureRandom());
+                ConformanceRun run = new ConformanceRun(target, wire, new SecureRandom(), flood);
                 try {
                     results = run.run(r -> {
                         if (!json) {

@@ -1,5 +1,6 @@
 package dev.byob.cli.conformance;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.byob.cli.conformance.CheckResult.Verdict;
 import dev.byob.cli.conformance.HbWire.HbMessage;
@@ -45,6 +46,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -62,6 +64,12 @@ public final class ConformanceRun {
 
     /** One check: a stable id, the section it checks, and what it checks. */
     public record Check(String id, String section, String title) {}
+
+    /**
+     * How many requests the flood check sends at most: above every limit §14.2 recommends (5 per user, 30 per
+     * visiting bridge's bot, 4 exchanges in flight per user).
+     */
+    private static final int FLOOD_REQUESTS = 40;
 
     static final Check DM = new Check("dm", "§3.1",
             "the hosting bridge's bot joins a direct-chat invite from the visiting bridge's bot and from the user");
@@ -116,12 +124,106 @@ public final class ConformanceRun {
             "a request outside the DM is not acted on and not answered");
     static final Check EXPIRY = new Check("expiry", "§6.4",
             "an exchange left without proofs is cancelled (timeout) when its challenge expires");
+    static final Check CONTENT_FLOAT = new Check("content-float", "§4.1",
+            "a request whose version is the float 1.0 is refused (invalid_message) naming /version");
+    static final Check CONTENT_DEPTH = new Check("content-depth", "§4.1",
+            "a request with an extra field that nests the content 65 levels deep is refused (invalid_message)");
+    static final Check CONTENT_SIZE = new Check("content-too-large", "§4.1",
+            "content over 65536 bytes of canonical JSON is refused (too_large)");
+    static final Check TYPED_MESSAGE = new Check("dm-typed-message", "§5.5",
+            "an m.room.message in the DM whose body is the JSON of a signed request is not a protocol message: "
+                    + "no reply");
+    static final Check VB_KEY_ALONE = new Check("vb-key-other-sender", "§5.5",
+            "a heartbeat signed with the record's key but sent by the user's account (in its DM with the bot) "
+                    + "renews nothing: unknown_transaction or no reply");
+    static final Check HEARTBEAT_DUPLICATE = new Check("heartbeat-duplicate", "§6.5",
+            "an identical heartbeat resent does not renew the lease");
+    static final Check FLOOD = new Check("flood", "§14.2",
+            "a burst of up to " + FLOOD_REQUESTS + " requests meets rate_limited or busy (only with --flood)");
+    static final Check THREAT_BRIDGE_EVENT = threat("threat-bridge-event", "Forged MSC2346 event");
+    static final Check THREAT_ROGUE_HB = threat("threat-rogue-hb", "Rogue HB");
+    static final Check THREAT_RELAYED_PROOF = threat("threat-relayed-proof", "Relayed remote proof");
+    static final Check THREAT_RELAYED_OPENID = threat("threat-relayed-openid", "Relayed OpenID token");
+    static final Check THREAT_CLOCK_SKEW = threat("threat-clock-skew", "Clock skew");
+    static final Check THREAT_LYING_HB = threat("threat-lying-hb", "An HB that lies");
+    static final Check THREAT_RELAY_LOOPS = threat("threat-relay-loops", "Relay loops");
+    static final Check THREAT_PRIVACY = threat("threat-privacy", "Privacy");
+    static final Check THREAT_OUTBOUND = threat("threat-outbound", "Outbound requests from the HB (openid)");
+
+    /** A row of the threat model (§14.1) that no check can observe from outside: reported as skipped. */
+    private static Check threat(String id, String row) {
+        return new Check(id, "§14", "threat model row '" + row + "': not observable from outside, so skipped");
+    }
+
+    /** The checks that never run, each with why: it cannot be observed from outside the hosting bridge. */
+    public static final Map<Check, String> NOT_OBSERVABLE = Map.ofEntries(
+            Map.entry(CONTENT_SIZE, "the homeserver limits the whole event, envelope included, to 65536 "
+                    + "bytes, so content over the limit cannot be sent through it (§4.1, §15)"),
+            Map.entry(HEARTBEAT_DUPLICATE, "whether a duplicate renews the lease is internal to the "
+                    + "hosting bridge: its reply to a duplicate repeats the first lease either way (§6.2), and an "
+                    + "identical resend reuses the client transaction id, which the homeserver deduplicates (§4.1)"),
+            Map.entry(THREAT_BRIDGE_EVENT, "the defence is the visiting bridge's, when it discovers "
+                    + "bridges (§2.2); the hosting bridge takes no part"),
+            Map.entry(THREAT_ROGUE_HB, "about a hosting bridge other than the one under test; the defences "
+                    + "are the visiting bridge's (§2.3)"),
+            Map.entry(THREAT_RELAYED_PROOF, "needs a second, rogue hosting bridge; the defence is the "
+                    + "visiting bridge's pinning of targets (§2.3)"),
+            Map.entry(THREAT_RELAYED_OPENID, "this run offers only dm Matrix proofs; openid is opt-in at "
+                    + "the hosting bridge (§7.4), and a relayed token needs a second hosting bridge"),
+            Map.entry(THREAT_CLOCK_SKEW, "the hosting bridge's clock cannot be moved from outside; leases "
+                    + "are durations on its own clock (§12.2)"),
+            Map.entry(THREAT_LYING_HB, "needs relayed traffic compared between a room and its channel "
+                    + "over a lease; a hosting bridge that lies is outside what the protocol guarantees (§14.1)"),
+            Map.entry(THREAT_RELAY_LOOPS, "needs bridged traffic in a room and its channel; this run "
+                    + "exchanges only byob messages (§11, §12.1)"),
+            Map.entry(THREAT_PRIVACY, "a property of where messages are sent, not a behaviour to test "
+                    + "(§3.1, §7)"),
+            Map.entry(THREAT_OUTBOUND, "this run offers only dm Matrix proofs, so the hosting bridge "
+                    + "makes no outbound request (§7.4)"));
+
+    /** A row of the threat model's table (§14.1), as the specification names it, and the checks that cover it. */
+    public record Threat(String row, List<Check> checks) {
+        /** Copies the checks. */
+        public Threat {
+            checks = List.copyOf(checks);
+        }
+    }
+
+    /** Every row of the threat model (§14.1), each covered by at least one check (or an explicit skip). */
+    public static final List<Threat> THREATS = List.of(
+            new Threat("Replay of a `request`", List.of(REQUEST_RESENT, REQUEST_ALTERED)),
+            new Threat("Replay of an `answer`", List.of(ANSWER_RESENT, ANSWER_ALTERED, REPLAYED_ANSWER, WRONG_NONCE,
+                    ANSWER_KEY)),
+            new Threat("Replay of a `heartbeat`", List.of(HEARTBEAT_SEQ, HEARTBEAT_KEY, VB_KEY_ALONE,
+                    HEARTBEAT_DUPLICATE)),
+            new Threat("Impersonation of the Matrix account", List.of(MATRIX_SENDER)),
+            new Threat("Impersonation of the remote account (nick vs account)", List.of(IRC_NOT_LOGGED_IN,
+                    IRC_OTHER_ACCOUNT)),
+            new Threat("Forged MSC2346 event by a non-bridgebot sender", List.of(THREAT_BRIDGE_EVENT)),
+            new Threat("Rogue HB", List.of(THREAT_ROGUE_HB)),
+            new Threat("Relayed remote proof", List.of(THREAT_RELAYED_PROOF)),
+            new Threat("Relayed OpenID token", List.of(THREAT_RELAYED_OPENID)),
+            new Threat("A stale VB after an override", List.of(OVERRIDE)),
+            new Threat("A human typing in the DM (VB without a bot)", List.of(TYPED_MESSAGE)),
+            new Threat("Flooding with requests", List.of(FLOOD)),
+            new Threat("Oversized or malformed content", List.of(MALFORMED, CONTENT_FLOAT, CONTENT_DEPTH,
+                    CONTENT_SIZE)),
+            new Threat("Clock skew", List.of(THREAT_CLOCK_SKEW)),
+            new Threat("Compromise of the VB key", List.of(VB_KEY_ALONE)),
+            new Threat("Compromise of the VB bot's homeserver", List.of(REQUEST_SIGNATURE, HEARTBEAT_KEY)),
+            new Threat("An HB that lies", List.of(THREAT_LYING_HB)),
+            new Threat("Relay loops", List.of(THREAT_RELAY_LOOPS)),
+            new Threat("Privacy", List.of(THREAT_PRIVACY)),
+            new Threat("Outbound requests from the HB (`openid`)", List.of(THREAT_OUTBOUND)));
 
     /** Every check, in the order they run. */
-    public static final List<Check> CHECKS = List.of(DM, WRONG_ROLE, MALFORMED, VERSION, WRONG_HB, REQUEST_SIGNATURE,
-            HANDSHAKE, REQUEST_RESENT, REQUEST_ALTERED, HEARTBEAT, HEARTBEAT_SEQ, HEARTBEAT_KEY, ANSWER_RESENT,
-            ANSWER_ALTERED, OVERRIDE, RELEASE, AFTER_RELEASE, WRONG_NONCE, REPLAYED_ANSWER, ANSWER_KEY, MATRIX_SENDER,
-            IRC_NOT_LOGGED_IN, IRC_OTHER_ACCOUNT, OUTSIDE_DM, EXPIRY);
+    public static final List<Check> CHECKS = List.of(DM, WRONG_ROLE, MALFORMED, CONTENT_FLOAT, CONTENT_DEPTH,
+            CONTENT_SIZE, VERSION, WRONG_HB, REQUEST_SIGNATURE, HANDSHAKE, REQUEST_RESENT, REQUEST_ALTERED, HEARTBEAT,
+            HEARTBEAT_SEQ, HEARTBEAT_KEY, VB_KEY_ALONE, HEARTBEAT_DUPLICATE, ANSWER_RESENT, ANSWER_ALTERED, OVERRIDE,
+            RELEASE, AFTER_RELEASE, WRONG_NONCE, REPLAYED_ANSWER, ANSWER_KEY, MATRIX_SENDER, IRC_NOT_LOGGED_IN,
+            IRC_OTHER_ACCOUNT, OUTSIDE_DM, TYPED_MESSAGE, EXPIRY, FLOOD, THREAT_BRIDGE_EVENT, THREAT_ROGUE_HB,
+            THREAT_RELAYED_PROOF, THREAT_RELAYED_OPENID, THREAT_CLOCK_SKEW, THREAT_LYING_HB, THREAT_RELAY_LOOPS,
+            THREAT_PRIVACY, THREAT_OUTBOUND);
 
     /** A check's end, thrown from deep inside it. */
     private static final class Outcome extends Exception {
@@ -145,6 +247,8 @@ public final class ConformanceRun {
     private final ConformanceTarget target;
     private final HbWire wire;
     private final SecureRandom random;
+    /** Whether to run the flood check, which spends the hosting bridge's rate limits. */
+    private final boolean flood;
     /** The key this run signs with: a fresh one, replaced by another one in the override check. */
     private SigningKey key;
     /** Another key under another key id: what a stranger would sign with. */
@@ -164,11 +268,21 @@ public final class ConformanceRun {
     private Optional<Long> heldEpoch = Optional.empty();
     private long challengeLifetimeMs = -1;
 
-    /** A run against {@code target} over {@code wire}, with a fresh signing key from {@code random}. */
+    /** A run against {@code target} over {@code wire}, with a fresh signing key from {@code random}; no flood. */
     public ConformanceRun(ConformanceTarget target, HbWire wire, SecureRandom random) {
+        this(target, wire, random, false);
+    }
+
+    /**
+     * A run against {@code target} over {@code wire}, with a fresh signing key from {@code random}; {@code flood}
+     * runs the flood check too, which spends the hosting bridge's rate limits for the user and the visiting
+     * bridge's bot.
+     */
+    public ConformanceRun(ConformanceTarget target, HbWire wire, SecureRandom random, boolean flood) {
         this.target = target;
         this.wire = wire;
         this.random = random;
+        this.flood = flood;
         this.key = SigningKey.generate(KeyId.ed25519("conformance"), random);
         this.strangerKey = SigningKey.generate(KeyId.ed25519("stranger"), random);
         this.forgedKey = SigningKey.generate(KeyId.ed25519("conformance"), random);
@@ -182,6 +296,16 @@ public final class ConformanceRun {
         };
         record.accept(check(DM, this::openDms));
         for (Check c : CHECKS.subList(1, CHECKS.size())) {
+            if (NOT_OBSERVABLE.containsKey(c)) {
+                record.accept(result(c, Verdict.SKIP, "not observable from outside: " + NOT_OBSERVABLE.get(c),
+                        List.of()));
+                continue;
+            }
+            if (c == FLOOD && !flood) {
+                record.accept(result(c, Verdict.SKIP, "not asked (--flood): it spends the hosting bridge's rate "
+                        + "limits for this user and visiting bridge's bot (§14.2)", List.of()));
+                continue;
+            }
             if (!dmOpen) {
                 record.accept(result(c, Verdict.SKIP, "needs the DM with the hosting bridge's bot (§3.1 failed)",
                         List.of()));
@@ -190,6 +314,8 @@ public final class ConformanceRun {
             record.accept(switch (c.id()) {
                 case "wrong-role" -> check(c, this::wrongRole);
                 case "request-malformed" -> check(c, this::malformed);
+                case "content-float" -> check(c, this::contentFloat);
+                case "content-depth" -> check(c, this::contentDepth);
                 case "request-version" -> check(c, this::version);
                 case "request-wrong-hb" -> check(c, this::wrongHb);
                 case "request-signature" -> check(c, this::requestSignature);
@@ -199,6 +325,7 @@ public final class ConformanceRun {
                 case "heartbeat" -> afterHandshake(c, this::heartbeat);
                 case "heartbeat-seq" -> afterHandshake(c, this::heartbeatSeq);
                 case "heartbeat-key" -> afterHandshake(c, this::heartbeatKey);
+                case "vb-key-other-sender" -> afterHandshake(c, this::vbKeyAlone);
                 case "answer-resent" -> afterHandshake(c, this::answerResent);
                 case "answer-altered" -> afterHandshake(c, this::answerAltered);
                 case "override" -> afterHandshake(c, this::override);
@@ -213,7 +340,9 @@ public final class ConformanceRun {
                         ? check(c, ev -> ircProofFrom(IRC_OTHER_ACCOUNT, RemoteSender.OTHER_ACCOUNT, ev))
                         : result(c, Verdict.SKIP, "no second IRC account given (--irc-other-account)", List.of());
                 case "outside-dm" -> check(c, this::outsideDm);
+                case "dm-typed-message" -> check(c, this::typedMessage);
                 case "expiry" -> check(c, this::expiry);
+                case "flood" -> check(c, this::flood);
                 default -> throw new IllegalStateException("unknown check " + c.id());
             });
         }
@@ -263,13 +392,54 @@ public final class ConformanceRun {
         TxnId txn = TxnId.random(random);
         ObjectNode content = signed(request(txn, target.hbBot()));
         content.remove("user_id");
-        CheckResult r = expectCancel(MALFORMED, ev, txn, MessageType.REQUEST, content, CancelCode.INVALID_MESSAGE);
-        String reason = ev.get(ev.size() - 1);
-        if (!reason.contains("/user_id")) {
-            return result(MALFORMED, Verdict.PASS, r.detail() + "; note: the reason does not name the pointer "
-                    + "/user_id (SHOULD, §4.3)", ev);
+        return namingPointer(expectCancel(MALFORMED, ev, txn, MessageType.REQUEST, content,
+                CancelCode.INVALID_MESSAGE), "/user_id", ev);
+    }
+
+    /** A passed refusal whose reason (the last evidence line) does not name {@code pointer} passes with a note. */
+    private static CheckResult namingPointer(CheckResult r, String pointer, List<String> ev) {
+        if (!ev.get(ev.size() - 1).contains(pointer)) {
+            return result(r, Verdict.PASS, r.detail() + "; note: the reason does not name the pointer " + pointer
+                    + " (SHOULD, §4.3)", ev);
         }
         return r;
+    }
+
+    private CheckResult contentFloat(List<String> ev) throws Outcome {
+        TxnId txn = TxnId.random(random);
+        ObjectNode content = signed(request(txn, target.hbBot()));
+        content.put("version", 1.0);
+        return namingPointer(expectInvalidContent(CONTENT_FLOAT, ev, txn, content), "/version", ev);
+    }
+
+    private CheckResult contentDepth(List<String> ev) throws Outcome {
+        TxnId txn = TxnId.random(random);
+        ObjectNode content = signed(request(txn, target.hbBot()));
+        // The content is level 1, this field level 2, and each "n" one more: 65 levels, one over the limit.
+        ObjectNode inner = content.putObject("byob_conformance_nested");
+        for (int level = 3; level <= 65; level++) {
+            inner = inner.putObject("n");
+        }
+        return expectInvalidContent(CONTENT_DEPTH, ev, txn, content);
+    }
+
+    /**
+     * Sends a request whose content breaks the strict JSON rules (§4.1), which must be refused with
+     * {@code invalid_message}; a homeserver that refuses to carry it skips the check.
+     */
+    private CheckResult expectInvalidContent(Check c, List<String> ev, TxnId txn, ObjectNode content)
+            throws Outcome {
+        HbMessage m;
+        try {
+            m = send(c, ev, txn, MessageType.REQUEST, content);
+        } catch (EventRefused e) {
+            throw skip(c, ev, "the homeserver refused to send such content (" + e.getMessage() + "), so no hosting "
+                    + "bridge behind it can receive it");
+        }
+        if (MessageType.CHALLENGE.eventType().equals(m.eventType())) {
+            cancelExchange(txn);
+        }
+        return judgeCancel(c, ev, m, CancelCode.INVALID_MESSAGE, null);
     }
 
     private CheckResult version(List<String> ev) throws Outcome {
@@ -496,6 +666,38 @@ public final class ConformanceRun {
         return expectCancel(HEARTBEAT_KEY, ev, txn, MessageType.HEARTBEAT, content, CancelCode.KEY_MISMATCH);
     }
 
+    /**
+     * The record's key without the visiting bridge's bot (§5.5): a heartbeat signed with it, sent by the user's
+     * account, which holds no trust; the hosting bridge answers {@code unknown_transaction} (T6) or nothing.
+     */
+    private CheckResult vbKeyAlone(List<String> ev) throws Outcome {
+        TxnId txn = TxnId.random(random);
+        ObjectNode content = signed(new Heartbeat(txn, target.user(), target.network(), receipt.epoch(), nextSeq++,
+                0));
+        int from = wire.mark();
+        HbWire.UserSend sent = wire.sendAsUser(MessageType.HEARTBEAT.eventType(), content,
+                m -> txn.value().equals(m.txnId()), target.quiet());
+        ev.add("heartbeat " + sent.eventId() + " (txn " + txn + ", epoch " + receipt.epoch() + ") signed with the "
+                + "record's key, sent by " + target.user() + " in its DM with " + target.hbBot());
+        // A reply in the visiting bridge's DM would mean the bot took the key for the visiting bridge's bot.
+        Optional<HbMessage> reply = sent.reply().or(() -> reply(txn, from, Duration.ofSeconds(1)));
+        if (reply.isEmpty()) {
+            return result(VB_KEY_ALONE, Verdict.PASS, "no reply within " + secs(target.quiet()) + " (ignored)", ev);
+        }
+        HbMessage m = reply.get();
+        ev.add(describe(m) + " in " + m.roomId());
+        ByobMessage message = decode(VB_KEY_ALONE, ev, m);
+        if (message instanceof Lease) {
+            throw fail(VB_KEY_ALONE, ev, "the hosting bridge renewed the lease for a heartbeat sent by "
+                    + target.user() + ", not by " + target.vbBot() + ": the key alone kept trust alive (§5.5)");
+        }
+        if (message instanceof Cancel cancel && cancel.code().equals(CancelCode.UNKNOWN_TRANSACTION)) {
+            return result(VB_KEY_ALONE, Verdict.PASS, "cancel " + cancel.code(), ev);
+        }
+        throw fail(VB_KEY_ALONE, ev, "expected cancel " + CancelCode.UNKNOWN_TRANSACTION + " or no reply, got "
+                + describe(m));
+    }
+
     private CheckResult answerResent(List<String> ev) {
         return noNewReply(ANSWER_RESENT, ev, MessageType.ANSWER, handshakeAnswer.deepCopy());
     }
@@ -597,6 +799,50 @@ public final class ConformanceRun {
                     + describe(reply.get()) + " in " + reply.get().roomId(), ev);
         }
         return result(OUTSIDE_DM, Verdict.PASS, "no reply within " + secs(target.quiet()), ev);
+    }
+
+    /** A person typing a request's JSON in the DM sends an {@code m.room.message}: never a protocol message. */
+    private CheckResult typedMessage(List<String> ev) {
+        TxnId txn = TxnId.random(random);
+        ObjectNode content = JsonNodeFactory.instance.objectNode();
+        content.put("msgtype", "m.text");
+        content.put("body", signed(request(txn, target.hbBot())).toString());
+        int from = wire.mark();
+        String id = wire.send("m.room.message", content);
+        ev.add("m.room.message " + id + " in the DM, its body the JSON of a signed request (txn " + txn + ")");
+        Optional<HbMessage> reply = reply(txn, from, target.quiet());
+        if (reply.isPresent()) {
+            cancelExchange(txn);
+            return result(TYPED_MESSAGE, Verdict.FAIL, "the hosting bridge took a typed message for a request: "
+                    + describe(reply.get()), ev);
+        }
+        return result(TYPED_MESSAGE, Verdict.PASS, "no reply within " + secs(target.quiet()), ev);
+    }
+
+    /** Requests in a burst, each left open, until the hosting bridge refuses one; then every one is cancelled. */
+    private CheckResult flood(List<String> ev) throws Outcome {
+        List<TxnId> started = new ArrayList<>();
+        try {
+            for (int i = 1; i <= FLOOD_REQUESTS; i++) {
+                TxnId txn = TxnId.random(random);
+                HbMessage m = send(FLOOD, ev, txn, MessageType.REQUEST, signed(request(txn, target.hbBot())));
+                ByobMessage reply = decode(FLOOD, ev, m);
+                if (reply instanceof Challenge) {
+                    started.add(txn);
+                } else if (reply instanceof Cancel cancel && (cancel.code().equals(CancelCode.RATE_LIMITED)
+                        || cancel.code().equals(CancelCode.BUSY))) {
+                    return result(FLOOD, Verdict.PASS, "request " + i + " refused with " + cancel.code() + " after "
+                            + started.size() + " challenges", ev);
+                } else {
+                    throw fail(FLOOD, ev, "expected a challenge, rate_limited or busy, got " + describe(m));
+                }
+            }
+            throw fail(FLOOD, ev, FLOOD_REQUESTS + " requests in a burst each got a challenge: no rate limit and no "
+                    + "cap on exchanges in flight (§14.2 recommends 30 requests per visiting bridge's bot and 4 "
+                    + "exchanges in flight per user)");
+        } finally {
+            started.forEach(this::cancelExchange);
+        }
     }
 
     private CheckResult expiry(List<String> ev) throws Outcome {
@@ -835,6 +1081,11 @@ public final class ConformanceRun {
 
     private static CheckResult result(Check c, Verdict verdict, String detail, List<String> ev) {
         return new CheckResult(c.id(), c.section(), c.title(), verdict, detail, ev);
+    }
+
+    /** {@code r} with another verdict and detail. */
+    private static CheckResult result(CheckResult r, Verdict verdict, String detail, List<String> ev) {
+        return new CheckResult(r.id(), r.section(), r.title(), verdict, detail, ev);
     }
 
     private static Outcome fail(Check c, List<String> ev, String detail) {

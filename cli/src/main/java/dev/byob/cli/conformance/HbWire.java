@@ -42,8 +42,21 @@ public interface HbWire {
      */
     Optional<List<String>> openDms(Duration timeout);
 
-    /** Sends a message as the visiting bridge's bot in the DM; returns its event id. */
+    /**
+     * Sends a message as the visiting bridge's bot in the DM; returns its event id.
+     *
+     * @throws EventRefused when the homeserver refuses the event itself (content it does not accept)
+     */
     String send(String eventType, ObjectNode content);
+
+    /** A message sent as the user ({@link #sendAsUser}) and the bot's reply in the user's DM, if any. */
+    record UserSend(String eventId, Optional<HbMessage> reply) {}
+
+    /**
+     * Sends a message as the user in the user's DM with the hosting bridge's bot (the room of {@code dm} proofs,
+     * §7.1), and waits up to {@code timeout} for a byob message of the bot there that matches {@code reply}.
+     */
+    UserSend sendAsUser(String eventType, ObjectNode content, Predicate<HbMessage> reply, Duration timeout);
 
     /**
      * Sends a message as the visiting bridge's bot in a room that is not the DM but where the hosting bridge's

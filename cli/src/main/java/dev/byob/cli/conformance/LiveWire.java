@@ -70,6 +70,8 @@ public final class LiveWire implements HbWire, AutoCloseable {
     private final Optional<IrcLogin> otherLogin;
     private final List<RoomId> created = new ArrayList<>();
     private HbInbox inbox;
+    /** What the bot says in the user's DM, read as the user; opened on first use. */
+    private HbInbox userInbox;
     private RoomId dm;
     private RoomId userDm;
     private boolean joinedBridgedRoom;
@@ -121,7 +123,30 @@ public final class LiveWire implements HbWire, AutoCloseable {
 
     @Override
     public String send(String eventType, ObjectNode content) {
-        return vb.sendMessageEvent(dm, eventType, content).value();
+        return sendRefusable(vb, dm, eventType, content);
+    }
+
+    @Override
+    public UserSend sendAsUser(String eventType, ObjectNode content, Predicate<HbMessage> reply, Duration timeout) {
+        if (userInbox == null) {
+            userInbox = new HbInbox(user, hbBot);
+            userInbox.watch(userDm);
+        }
+        int from = userInbox.mark();
+        String id = sendRefusable(user, userDm, eventType, content);
+        return new UserSend(id, userInbox.await(from, reply, timeout));
+    }
+
+    /** Sends an event; a homeserver that refuses the event itself (HTTP 400 or 413) is {@link EventRefused}. */
+    private static String sendRefusable(MatrixClient client, RoomId room, String eventType, ObjectNode content) {
+        try {
+            return client.sendMessageEvent(room, eventType, content).value();
+        } catch (MatrixException e) {
+            if (e.status() == 400 || e.status() == 413) {
+                throw new EventRefused(e.rawErrcode() + ": " + e.error(), e);
+            }
+            throw e;
+        }
     }
 
     @Override

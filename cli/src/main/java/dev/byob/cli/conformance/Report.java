@@ -55,6 +55,14 @@ public final class Report {
             ArrayNode ev = c.putArray("evidence");
             r.evidence().forEach(ev::add);
         }
+        // Each row of the threat model (§14.1) with the checks that cover it, so none is silently left out.
+        ArrayNode threats = root.putArray("threat_model");
+        for (ConformanceRun.Threat t : ConformanceRun.THREATS) {
+            ObjectNode row = threats.addObject();
+            row.put("threat", t.row());
+            ArrayNode ids = row.putArray("checks");
+            t.checks().forEach(c -> ids.add(c.id()));
+        }
         ArrayNode clean = root.putArray("cleanup");
         cleanup.forEach(clean::add);
         ObjectNode summary = root.putObject("summary");

@@ -1,5 +1,8 @@
 package dev.byob.cli.conformance;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.byob.protocol.hosting.HostingEngine;
 import dev.byob.protocol.hosting.HostingInput;
@@ -40,7 +43,13 @@ final class EngineWire implements HbWire {
     enum Defect {
         NONE,
         /** Takes a sender's nick for its account: the classic mistake §8.2.3 warns about. */
-        TRUSTS_NICKS
+        TRUSTS_NICKS,
+        /** Reads a request out of the JSON body of a text message in the DM (§5.5). */
+        READS_TEXT,
+        /** Takes a message signed with a visiting bridge's key as that bridge's, whoever sent it (§5.5). */
+        TRUSTS_THE_KEY_ALONE,
+        /** Turns integral floats into integers before validating, as a lenient JSON reader would (§4.1). */
+        LENIENT_NUMBERS
     }
 
     static final UserId HB_BOT = UserId.parse("@hb:hb.example");
@@ -55,6 +64,8 @@ final class EngineWire implements HbWire {
     private final HostingEngine engine;
     private final Defect defect;
     private final List<HbMessage> received = new ArrayList<>();
+    /** What the engine sent to the user, in the user's DM. */
+    private final List<HbMessage> toUser = new ArrayList<>();
     private final Set<String> clientTxnIds = new HashSet<>();
     private Instant now = Instant.parse("2026-01-01T00:00:00Z");
     private int events;
@@ -84,10 +95,47 @@ final class EngineWire implements HbWire {
         if (MessageType.MATRIX_PROOF.eventType().equals(eventType)) {
             feed(new HostingInput.MatrixProofSeen(ProofMethods.MATRIX_DM, VB_BOT, Optional.of(DM),
                     Optional.of(EventId.parse(id)), true, false, content));
+        } else if (defect == Defect.READS_TEXT && "m.room.message".equals(eventType)) {
+            feed(new HostingInput.RoomMessage(DM, true, VB_BOT, MessageType.REQUEST.eventType(),
+                    readJson(content.path("body").asText())));
         } else {
-            feed(new HostingInput.RoomMessage(DM, true, VB_BOT, eventType, content));
+            feed(new HostingInput.RoomMessage(DM, true, VB_BOT, eventType, lenient(content)));
         }
         return id;
+    }
+
+    @Override
+    public UserSend sendAsUser(String eventType, ObjectNode content, Predicate<HbMessage> reply, Duration timeout) {
+        String id = nextEventId();
+        int from = toUser.size();
+        if (defect == Defect.TRUSTS_THE_KEY_ALONE) {
+            feed(new HostingInput.RoomMessage(DM, true, VB_BOT, eventType, content));
+        } else {
+            feed(new HostingInput.RoomMessage(USER_DM, true, USER, eventType, content));
+        }
+        return new UserSend(id, toUser.subList(from, toUser.size()).stream().filter(reply).findFirst());
+    }
+
+    private static JsonNode readJson(String text) {
+        try {
+            return new ObjectMapper().readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    /** With {@link Defect#LENIENT_NUMBERS}, a copy of {@code content} with integral floats made integers. */
+    private JsonNode lenient(ObjectNode content) {
+        if (defect != Defect.LENIENT_NUMBERS) {
+            return content;
+        }
+        ObjectNode copy = content.deepCopy();
+        copy.fields().forEachRemaining(f -> {
+            if (f.getValue().isFloatingPointNumber() && f.getValue().asDouble() == Math.rint(f.getValue().asDouble())) {
+                f.setValue(copy.numberNode(f.getValue().asLong()));
+            }
+        });
+        return copy;
     }
 
     @Override
@@ -155,8 +203,9 @@ final class EngineWire implements HbWire {
     private void feed(HostingInput input) {
         for (HostingOutput out : engine.handle(input, now)) {
             if (out instanceof HostingOutput.Send send && clientTxnIds.add(send.clientTxnId())) {
-                received.add(new HbMessage(nextEventId(), DM.value(), send.type().eventType(), send.content(),
-                        now.toEpochMilli()));
+                boolean user = send.to().equals(USER);
+                (user ? toUser : received).add(new HbMessage(nextEventId(), (user ? USER_DM : DM).value(),
+                        send.type().eventType(), send.content(), now.toEpochMilli()));
             }
         }
     }
