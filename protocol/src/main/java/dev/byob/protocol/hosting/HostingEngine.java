@@ -1019,13 +1019,6 @@ public final class HostingEngine {
                     out);
             return;
         }
-        Set<String> recent = recentRelays.get(in.network());
-        String owner = in.direction() == Lease.Direction.TO_MATRIX ? lease.record.key().userId().value()
-                : lease.record.remoteAccount().name();
-        if (recent != null && recent.remove(relayKey(in.direction(), in.messageId()) + " "
-                + relayerKey(in.network(), in.direction(), owner))) {
-            return; // the VB's relay was observed before the message itself
-        }
         addUserMessage(lease, new Pending(in.direction(), in.messageId(), in.room(), now), now, out);
     }
 
@@ -1096,6 +1089,14 @@ public final class HostingEngine {
     }
 
     private void addUserMessage(LeaseState lease, Pending p, Instant now, List<HostingOutput> out) {
+        Network network = lease.record.key().network();
+        Set<String> recent = recentRelays.get(network);
+        String owner = p.direction() == Lease.Direction.TO_MATRIX ? lease.record.key().userId().value()
+                : lease.record.remoteAccount().name();
+        if (recent != null && recent.remove(relayKey(p.direction(), p.messageId()) + " "
+                + relayerKey(network, p.direction(), owner))) {
+            return; // the VB's relay was observed before the message itself
+        }
         if (lease.lapsed) {
             fillIn(lease, p, now, out);
         } else {

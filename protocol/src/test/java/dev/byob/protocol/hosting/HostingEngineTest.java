@@ -881,6 +881,15 @@ class HostingEngineTest {
     }
 
     @Test
+    void unmarkedEvent_whoseTaggedRelayWasObservedFirst_isNotLeftPending() {
+        handshake(VB_BOT, VB_KEY, T0);
+        relayedOnIrc("$early", ACCOUNT.name(), T0.plusSeconds(1)); // the VB's tagged line came before the event
+        assertTrue(unmarked(Lease.Direction.TO_REMOTE, "$early", "hi", true, T0.plusSeconds(2)).isEmpty());
+        assertTrue(relays(hb.handle(new HostingInput.Tick(), T0.plusSeconds(200))).isEmpty(),
+                "nothing to fill in: it was relayed");
+    }
+
+    @Test
     void unmarkedMessage_withoutTrust_isRelayedAtOnce() {
         List<HostingOutput.Relay> r = relays(unmarked(Lease.Direction.TO_MATRIX, "local-1", "hi", false, T0));
         assertEquals(List.of("local-1"), r.stream().map(HostingOutput.Relay::messageId).toList());
