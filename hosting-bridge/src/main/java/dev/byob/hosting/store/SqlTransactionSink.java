@@ -57,12 +57,11 @@ public final class SqlTransactionSink implements TransactionSink {
     public boolean isProcessed(String txnId) throws TransactionSinkException {
         try {
             return database.transaction(c -> {
-                try (PreparedStatement s = c.prepareStatement(
-                        "SELECT 1 FROM appservice_transaction WHERE txn_id = ?")) {
-                    s.setString(1, txnId);
-                    try (ResultSet r = s.executeQuery()) {
-                        return r.next();
-                    }
+                PreparedStatement s = database.prepared(c,
+                        "SELECT 1 FROM appservice_transaction WHERE txn_id = ?");
+                s.setString(1, txnId);
+                try (ResultSet r = s.executeQuery()) {
+                    return r.next();
                 }
             });
         } catch (StoreException e) {
@@ -91,22 +90,21 @@ public final class SqlTransactionSink implements TransactionSink {
                     return false;
                 }
                 long next;
-                try (PreparedStatement s = c.prepareStatement("SELECT COALESCE(MAX(seq), 0) FROM pending_event");
-                     ResultSet r = s.executeQuery()) {
+                try (ResultSet r = database.prepared(c, "SELECT COALESCE(MAX(seq), 0) FROM pending_event").executeQuery()) {
                     r.next();
                     next = r.getLong(1) + 1;
                 }
-                try (PreparedStatement s = c.prepareStatement(
-                        "INSERT INTO pending_event (seq, txn_id, event_json) VALUES (?, ?, ?)")) {
-                    for (String event : events) {
-                        s.setLong(1, next++);
-                        s.setString(2, transaction.txnId());
-                        s.setString(3, event);
-                        s.addBatch();
-                    }
-                    if (!events.isEmpty()) {
-                        s.executeBatch();
-                    }
+                PreparedStatement s = database.prepared(c,
+                        "INSERT INTO pending_event (seq, txn_id, event_json) VALUES (?, ?, ?)");
+                s.clearBatch(); // what a failed batch may have left
+                for (String event : events) {
+                    s.setLong(1, next++);
+                    s.setString(2, transaction.txnId());
+                    s.setString(3, event);
+                    s.addBatch();
+                }
+                if (!events.isEmpty()) {
+                    s.executeBatch();
                 }
                 return true;
             });
@@ -130,20 +128,19 @@ public final class SqlTransactionSink implements TransactionSink {
     public List<PendingEvent> pending(int limit) {
         return database.transaction(c -> {
             List<PendingEvent> pending = new ArrayList<>();
-            try (PreparedStatement s = c.prepareStatement(
-                    "SELECT seq, txn_id, event_json FROM pending_event ORDER BY seq LIMIT ?")) {
-                s.setInt(1, limit);
-                try (ResultSet r = s.executeQuery()) {
-                    while (r.next()) {
-                        JsonNode event;
-                        try {
-                            event = JSON.readTree(r.getString(3));
-                        } catch (JsonProcessingException e) {
-                            throw new StoreException(StoreException.Code.QUERY_FAILED,
-                                    "stored event " + r.getLong(1) + " is not JSON", e);
-                        }
-                        pending.add(new PendingEvent(r.getLong(1), r.getString(2), event));
+            PreparedStatement s = database.prepared(c,
+                    "SELECT seq, txn_id, event_json FROM pending_event ORDER BY seq LIMIT ?");
+            s.setInt(1, limit);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    JsonNode event;
+                    try {
+                        event = JSON.readTree(r.getString(3));
+                    } catch (JsonProcessingException e) {
+                        throw new StoreException(StoreException.Code.QUERY_FAILED,
+                                "stored event " + r.getLong(1) + " is not JSON", e);
                     }
+                    pending.add(new PendingEvent(r.getLong(1), r.getString(2), event));
                 }
             }
             return pending;
@@ -158,10 +155,9 @@ public final class SqlTransactionSink implements TransactionSink {
      */
     public void done(long seq) {
         database.defer(c -> {
-            try (PreparedStatement s = c.prepareStatement("DELETE FROM pending_event WHERE seq = ?")) {
-                s.setLong(1, seq);
-                return s.executeUpdate();
-            }
+            PreparedStatement s = database.prepared(c, "DELETE FROM pending_event WHERE seq = ?");
+            s.setLong(1, seq);
+            return s.executeUpdate();
         });
     }
 
