@@ -41,6 +41,10 @@ public final class SqlTransactionSink implements TransactionSink {
     private final Database database;
     private final ProcessedTransactions processed;
     private volatile Runnable onStored = () -> { };
+    private static final long NONE = Long.MIN_VALUE;
+    /** The run of consecutive events {@link #done} whose deletion is not yet deferred; NONE when empty. */
+    private long firstDone = NONE;
+    private long lastDone = NONE;
 
     /** A sink storing into {@code database}; {@code clock} dates the processed ids. */
     public SqlTransactionSink(Database database, Clock clock) {
@@ -126,6 +130,7 @@ public final class SqlTransactionSink implements TransactionSink {
 
     /** Up to {@code limit} stored events not yet handled, oldest first. */
     public List<PendingEvent> pending(int limit) {
+        deferDeletion(); // committed before the read, which must not return them again
         return database.transaction(c -> {
             List<PendingEvent> pending = new ArrayList<>();
             PreparedStatement s = database.prepared(c,
@@ -149,14 +154,34 @@ public final class SqlTransactionSink implements TransactionSink {
 
     /**
      * Forgets the stored event {@code seq}: it was handled. The deletion is {@linkplain Database#defer deferred}:
-     * it is committed, after the writes the handling deferred before it, by this thread's next {@link #flush}
-     * (or next transaction, {@link #pending} included). Until then a crash leaves the event stored, to be
-     * handled again at the next start, and with it what its handling deferred.
+     * it is committed, after the writes the handling deferred before it, by the next {@link #flush} (or the next
+     * {@link #pending}). Until then a crash leaves the event stored, to be handled again at the next start, and
+     * with it what its handling deferred. Events handled one after the other, as {@link #pending} returned them,
+     * are deleted with one statement. Called from the one thread that handles the events.
      */
     public void done(long seq) {
+        if (firstDone != NONE && seq == lastDone + 1) {
+            lastDone = seq;
+            return;
+        }
+        deferDeletion();
+        firstDone = seq;
+        lastDone = seq;
+    }
+
+    /** Defers the deletion of the run of events {@link #done} since the last one. */
+    private void deferDeletion() {
+        if (firstDone == NONE) {
+            return;
+        }
+        long first = firstDone;
+        long last = lastDone;
+        firstDone = NONE;
+        lastDone = NONE;
         database.defer(c -> {
-            PreparedStatement s = database.prepared(c, "DELETE FROM pending_event WHERE seq = ?");
-            s.setLong(1, seq);
+            PreparedStatement s = database.prepared(c, "DELETE FROM pending_event WHERE seq BETWEEN ? AND ?");
+            s.setLong(1, first);
+            s.setLong(2, last);
             return s.executeUpdate();
         });
     }
@@ -167,6 +192,7 @@ public final class SqlTransactionSink implements TransactionSink {
      * @throws StoreException if they could not be committed (they are dropped: the events stay stored)
      */
     public void flush() {
+        deferDeletion();
         database.flush();
     }
 }

@@ -92,6 +92,36 @@ public abstract class TransactionSinkContract {
     }
 
     @Test
+    void done_severalInARowAndOneApart_deletesExactlyThose() throws Exception {
+        SqlTransactionSink sink = new SqlTransactionSink(databases().openFresh(), Clock.systemUTC());
+        sink.accept(new Transaction("1", List.of(event("$a"), event("$b"), event("$c"), event("$d"), event("$e")),
+                List.of()));
+        List<SqlTransactionSink.PendingEvent> pending = sink.pending(10);
+
+        sink.done(pending.get(0).seq());
+        sink.done(pending.get(1).seq());
+        sink.done(pending.get(3).seq()); // not handled in a row: a run of its own
+        sink.flush();
+
+        assertEquals(List.of("$c", "$e"), ids(sink.pending(10)));
+    }
+
+    @Test
+    void done_notFlushed_committedBeforeTheNextPendingRead() throws Exception {
+        DatabaseConfig config = databases().fresh();
+        SqlTransactionSink sink = new SqlTransactionSink(databases().open(config), Clock.systemUTC());
+        sink.accept(new Transaction("1", List.of(event("$a"), event("$b"), event("$c")), List.of()));
+        List<SqlTransactionSink.PendingEvent> pending = sink.pending(2);
+
+        sink.done(pending.get(0).seq());
+        sink.done(pending.get(1).seq());
+
+        assertEquals(List.of("$c"), ids(sink.pending(10)), "never read again once handled");
+        SqlTransactionSink elsewhere = new SqlTransactionSink(databases().open(config), Clock.systemUTC());
+        assertEquals(List.of("$c"), ids(elsewhere.pending(10)), "and the deletion committed");
+    }
+
+    @Test
     void done_committedByFlush_togetherWithWhatTheHandlingJournaledBefore() throws Exception {
         DatabaseConfig config = databases().fresh();
         Database database = databases().open(config);
