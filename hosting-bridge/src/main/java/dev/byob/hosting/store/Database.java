@@ -51,6 +51,14 @@ public final class Database implements AutoCloseable {
     static final int BUSY_TIMEOUT_MS = 5_000;
     /** SQLite's page cache per connection, in KiB. */
     static final int CACHE_KIB = 64 * 1024;
+    /**
+     * After how many pages in the WAL SQLite copies them back into the database file (and syncs it), instead of
+     * its default 1000 (4 MiB): the journal and the pending events are written at random places, so a
+     * checkpoint every few hundred events cost a sync of the database file each, and a page written again
+     * before the next checkpoint is copied once. Only when committed data reaches the file changes, not what is
+     * committed: a commit still returns once the WAL is on disk.
+     */
+    static final int WAL_CHECKPOINT_PAGES = 10_000;
     /** How many {@linkplain #prepared prepared statements} a connection keeps; the least recently used goes. */
     static final int STATEMENT_CACHE_SIZE = 64;
 
@@ -436,6 +444,9 @@ public final class Database implements AutoCloseable {
             settings.setCacheSize(-CACHE_KIB);
             settings.enforceForeignKeys(true);
             Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, settings.toProperties());
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA wal_autocheckpoint = " + WAL_CHECKPOINT_PAGES);
+            }
             try (Statement s = c.createStatement(); ResultSet mode = s.executeQuery("PRAGMA journal_mode")) {
                 if (mode.next() && !"wal".equalsIgnoreCase(mode.getString(1))) {
                     // Still atomic and durable with a rollback journal, only slower; WAL fails on some network file systems.
