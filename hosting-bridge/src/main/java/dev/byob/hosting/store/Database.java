@@ -11,7 +11,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -49,6 +51,16 @@ public final class Database implements AutoCloseable {
     static final int BUSY_TIMEOUT_MS = 5_000;
     /** SQLite's page cache per connection, in KiB. */
     static final int CACHE_KIB = 64 * 1024;
+    /**
+     * After how many pages in the WAL SQLite copies them back into the database file (and syncs it), instead of
+     * its default 1000 (4 MiB): the journal and the pending events are written at random places, so a
+     * checkpoint every few hundred events cost a sync of the database file each, and a page written again
+     * before the next checkpoint is copied once. Only when committed data reaches the file changes, not what is
+     * committed: a commit still returns once the WAL is on disk.
+     */
+    static final int WAL_CHECKPOINT_PAGES = 10_000;
+    /** How many {@linkplain #prepared prepared statements} a connection keeps; the least recently used goes. */
+    static final int STATEMENT_CACHE_SIZE = 64;
 
     /** Work done inside a transaction, given the transaction's connection. */
     @FunctionalInterface
@@ -64,6 +76,17 @@ public final class Database implements AutoCloseable {
     private int depth; // guarded by lock: nesting of transaction() calls on the owning thread
     private boolean rollbackOnly; // guarded by lock: a joined transaction failed
     private boolean closed; // guarded by lock
+    /** The connection's statements by SQL, least recently used first; closed with it. Guarded by lock. */
+    private final LinkedHashMap<String, PreparedStatement> statements = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, PreparedStatement> eldest) {
+            if (size() <= STATEMENT_CACHE_SIZE) {
+                return false;
+            }
+            closeQuietly(eldest.getValue());
+            return true;
+        }
+    };
     private int schemaVersion;
     /** Each thread's deferred writes, in the order they were deferred. */
     private final ThreadLocal<List<Work<?>>> deferred = ThreadLocal.withInitial(ArrayList::new);
@@ -192,6 +215,50 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * The statement for {@code sql} on {@code connection}, the connection a {@link Work} running on this thread was
+     * given, prepared once and kept for the connection's life: for statements run for every event, which would
+     * otherwise be compiled anew each time. The caller sets every parameter before each use, closes the result
+     * sets it opens, and never closes the statement (the database does, with the connection); a statement is
+     * not used again until its result set is closed.
+     *
+     * @throws IllegalStateException outside a transaction on this thread, or with another connection
+     */
+    public PreparedStatement prepared(Connection connection, String sql) throws SQLException {
+        Objects.requireNonNull(sql, "sql");
+        if (!lock.isHeldByCurrentThread() || depth == 0 || connection != underway) {
+            throw new IllegalStateException("a cached statement is used only inside a transaction on its connection");
+        }
+        return cached(connection, sql);
+    }
+
+    private PreparedStatement cached(Connection c, String sql) throws SQLException {
+        PreparedStatement s = statements.get(sql);
+        if (s == null) {
+            s = c.prepareStatement(sql);
+            statements.put(sql, s);
+        }
+        return s;
+    }
+
+    private static void closeQuietly(Statement s) {
+        try {
+            s.close();
+        } catch (SQLException e) {
+            LOG.debug("closing a cached statement failed", e);
+        }
+    }
+
+    /** How many statements the connection keeps prepared (for tests). */
+    int cachedStatements() {
+        lock.lock();
+        try {
+            return statements.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Whether this thread has deferred writes not yet run. */
     public boolean hasDeferred() {
         return !deferred.get().isEmpty();
@@ -274,13 +341,13 @@ public final class Database implements AutoCloseable {
     // so a transaction never fails half-way for a lock another process holds.
     private void begin(Connection c) throws SQLException {
         if (config.dialect() == Dialect.SQLITE) {
-            execute(c, "BEGIN IMMEDIATE");
+            cached(c, "BEGIN IMMEDIATE").execute();
         }
     }
 
     private void commit(Connection c) throws SQLException {
         if (config.dialect() == Dialect.SQLITE) {
-            execute(c, "COMMIT");
+            cached(c, "COMMIT").execute();
         } else {
             // After a failed statement PostgreSQL aborts the transaction, and the driver's commit() then
             // rolls back without a word. That happens only when work caught a failure and carried on.
@@ -340,6 +407,8 @@ public final class Database implements AutoCloseable {
     }
 
     private void dropConnection() {
+        statements.values().forEach(Database::closeQuietly);
+        statements.clear();
         if (connection != null) {
             try {
                 connection.close();
@@ -375,6 +444,9 @@ public final class Database implements AutoCloseable {
             settings.setCacheSize(-CACHE_KIB);
             settings.enforceForeignKeys(true);
             Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, settings.toProperties());
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA wal_autocheckpoint = " + WAL_CHECKPOINT_PAGES);
+            }
             try (Statement s = c.createStatement(); ResultSet mode = s.executeQuery("PRAGMA journal_mode")) {
                 if (mode.next() && !"wal".equalsIgnoreCase(mode.getString(1))) {
                     // Still atomic and durable with a rollback journal, only slower; WAL fails on some network file systems.

@@ -50,12 +50,11 @@ public final class ProcessedTransactions {
         }
         long now = clock.millis();
         return database.transaction(c -> {
-            try (PreparedStatement s = c.prepareStatement("INSERT INTO appservice_transaction (txn_id, processed_at)"
-                    + " VALUES (?, ?) ON CONFLICT (txn_id) DO NOTHING")) {
-                s.setString(1, txnId);
-                s.setLong(2, now);
-                return s.executeUpdate() == 1;
-            }
+            PreparedStatement s = database.prepared(c, "INSERT INTO appservice_transaction (txn_id, processed_at)"
+                    + " VALUES (?, ?) ON CONFLICT (txn_id) DO NOTHING");
+            s.setString(1, txnId);
+            s.setLong(2, now);
+            return s.executeUpdate() == 1;
         });
     }
 

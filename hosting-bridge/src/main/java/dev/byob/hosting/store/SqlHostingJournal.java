@@ -67,14 +67,13 @@ public final class SqlHostingJournal implements HostingJournal {
     @Override
     public void heartbeatAccepted(TrustKey key, long epoch, long seq) {
         database.transaction(c -> {
-            try (PreparedStatement s = c.prepareStatement("INSERT INTO lease_heartbeat (" + KeyColumns.NAMES
+            PreparedStatement s = database.prepared(c, "INSERT INTO lease_heartbeat (" + KeyColumns.NAMES
                     + ", epoch, last_seq) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (" + KeyColumns.NAMES
-                    + ", epoch) DO UPDATE SET last_seq = excluded.last_seq")) {
-                int i = KeyColumns.bind(s, 1, key);
-                s.setLong(i++, epoch);
-                s.setLong(i, seq);
-                s.executeUpdate();
-            }
+                    + ", epoch) DO UPDATE SET last_seq = excluded.last_seq");
+            int i = KeyColumns.bind(s, 1, key);
+            s.setLong(i++, epoch);
+            s.setLong(i, seq);
+            s.executeUpdate();
             return null;
         });
     }
@@ -83,20 +82,19 @@ public final class SqlHostingJournal implements HostingJournal {
     public void pendingAdded(TrustKey key, long epoch, PendingMessage m) {
         database.defer(c -> {
             // The ordinal keeps observation order even for messages seen in the same millisecond.
-            try (PreparedStatement s = c.prepareStatement("INSERT INTO pending_message (" + KeyColumns.NAMES
+            PreparedStatement s = database.prepared(c, "INSERT INTO pending_message (" + KeyColumns.NAMES
                     + ", epoch, direction, message_id, room_id, seen_at, ordinal) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?,"
                     + " COALESCE(MAX(ordinal), 0) + 1 FROM pending_message WHERE " + KeyColumns.MATCH
-                    + " AND epoch = ? ON CONFLICT DO NOTHING")) {
-                int i = KeyColumns.bind(s, 1, key);
-                s.setLong(i++, epoch);
-                s.setString(i++, m.direction().wire());
-                s.setString(i++, m.messageId());
-                s.setString(i++, m.room().value());
-                s.setString(i++, m.seenAt().toString());
-                i = KeyColumns.bind(s, i, key);
-                s.setLong(i, epoch);
-                s.executeUpdate();
-            }
+                    + " AND epoch = ? ON CONFLICT DO NOTHING");
+            int i = KeyColumns.bind(s, 1, key);
+            s.setLong(i++, epoch);
+            s.setString(i++, m.direction().wire());
+            s.setString(i++, m.messageId());
+            s.setString(i++, m.room().value());
+            s.setString(i++, m.seenAt().toString());
+            i = KeyColumns.bind(s, i, key);
+            s.setLong(i, epoch);
+            s.executeUpdate();
             return null;
         });
     }
@@ -104,14 +102,13 @@ public final class SqlHostingJournal implements HostingJournal {
     @Override
     public void pendingResolved(TrustKey key, long epoch, Lease.Direction direction, String messageId) {
         database.defer(c -> {
-            try (PreparedStatement s = c.prepareStatement("DELETE FROM pending_message WHERE " + KeyColumns.MATCH
-                    + " AND epoch = ? AND direction = ? AND message_id = ?")) {
-                int i = KeyColumns.bind(s, 1, key);
-                s.setLong(i++, epoch);
-                s.setString(i++, direction.wire());
-                s.setString(i, messageId);
-                s.executeUpdate();
-            }
+            PreparedStatement s = database.prepared(c, "DELETE FROM pending_message WHERE " + KeyColumns.MATCH
+                    + " AND epoch = ? AND direction = ? AND message_id = ?");
+            int i = KeyColumns.bind(s, 1, key);
+            s.setLong(i++, epoch);
+            s.setString(i++, direction.wire());
+            s.setString(i, messageId);
+            s.executeUpdate();
             return null;
         });
     }

@@ -11,7 +11,10 @@ import java.sql.ResultSet;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The durable {@link TransactionSink}: a transaction's events go to table {@code pending_event}, in order,
@@ -19,6 +22,10 @@ import java.util.Objects;
  * The bridge core reads them back with {@link #pending}, in the order received, and deletes each once
  * handled ({@link #done}, committed in batches by {@link #flush}); what it had not finished, or whose deletion
  * was not yet committed, when the process died is still there at the next start.
+ *
+ * <p>The database says which events are pending; their content comes from memory when this sink stored them
+ * (up to {@value #IN_MEMORY_LIMIT} events not yet handled), so an event is parsed once, on intake. Events an
+ * earlier run stored, or stored while the core was far behind, are read back and parsed.
  */
 public final class SqlTransactionSink implements TransactionSink {
     /**
@@ -26,6 +33,9 @@ public final class SqlTransactionSink implements TransactionSink {
      * object under this name; {@link #toDevice} unwraps it.
      */
     public static final String TO_DEVICE = "byob.to_device";
+
+    /** How many stored events not yet handled are also kept parsed in memory; more are read back. */
+    public static final int IN_MEMORY_LIMIT = 10_000;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -40,12 +50,34 @@ public final class SqlTransactionSink implements TransactionSink {
 
     private final Database database;
     private final ProcessedTransactions processed;
+    private final int inMemoryLimit;
     private volatile Runnable onStored = () -> { };
+    /**
+     * The events this sink stored and the core has not yet {@linkplain #done handled}, by seq: put in the storing
+     * transaction (which holds the database, so the core cannot read the rows before they are here) and taken
+     * out again if it fails, so every entry is a stored row; {@link #pending} also checks the transaction id.
+     */
+    private final Map<Long, PendingEvent> inMemory = new ConcurrentHashMap<>();
+    private static final long NONE = Long.MIN_VALUE;
+    /** The run of consecutive events {@link #done} whose deletion is not yet deferred; NONE when empty. */
+    private long firstDone = NONE;
+    private long lastDone = NONE;
 
     /** A sink storing into {@code database}; {@code clock} dates the processed ids. */
     public SqlTransactionSink(Database database, Clock clock) {
+        this(database, clock, IN_MEMORY_LIMIT);
+    }
+
+    /** A sink keeping at most {@code inMemoryLimit} unhandled events in memory (for tests). */
+    SqlTransactionSink(Database database, Clock clock, int inMemoryLimit) {
         this.database = Objects.requireNonNull(database, "database");
         this.processed = new ProcessedTransactions(database, clock);
+        this.inMemoryLimit = inMemoryLimit;
+    }
+
+    /** How many stored events are kept in memory for the core (for tests). */
+    int inMemory() {
+        return inMemory.size();
     }
 
     /** Runs {@code listener} after each transaction whose events were stored (on the intake thread). */
@@ -57,12 +89,11 @@ public final class SqlTransactionSink implements TransactionSink {
     public boolean isProcessed(String txnId) throws TransactionSinkException {
         try {
             return database.transaction(c -> {
-                try (PreparedStatement s = c.prepareStatement(
-                        "SELECT 1 FROM appservice_transaction WHERE txn_id = ?")) {
-                    s.setString(1, txnId);
-                    try (ResultSet r = s.executeQuery()) {
-                        return r.next();
-                    }
+                PreparedStatement s = database.prepared(c,
+                        "SELECT 1 FROM appservice_transaction WHERE txn_id = ?");
+                s.setString(1, txnId);
+                try (ResultSet r = s.executeQuery()) {
+                    return r.next();
                 }
             });
         } catch (StoreException e) {
@@ -84,35 +115,45 @@ public final class SqlTransactionSink implements TransactionSink {
                 throw new TransactionSinkException("cannot serialize an event: " + e.getOriginalMessage(), e);
             }
         }
-        boolean stored;
+        List<Long> kept = new ArrayList<>();
+        boolean stored = false;
         try {
             stored = database.transaction(c -> {
                 if (!processed.markProcessed(transaction.txnId())) {
                     return false;
                 }
                 long next;
-                try (PreparedStatement s = c.prepareStatement("SELECT COALESCE(MAX(seq), 0) FROM pending_event");
-                     ResultSet r = s.executeQuery()) {
+                try (ResultSet r = database.prepared(c, "SELECT COALESCE(MAX(seq), 0) FROM pending_event").executeQuery()) {
                     r.next();
                     next = r.getLong(1) + 1;
                 }
-                try (PreparedStatement s = c.prepareStatement(
-                        "INSERT INTO pending_event (seq, txn_id, event_json) VALUES (?, ?, ?)")) {
-                    for (String event : events) {
-                        s.setLong(1, next++);
-                        s.setString(2, transaction.txnId());
-                        s.setString(3, event);
-                        s.addBatch();
+                PreparedStatement s = database.prepared(c,
+                        "INSERT INTO pending_event (seq, txn_id, event_json) VALUES (?, ?, ?)");
+                s.clearBatch(); // what a failed batch may have left
+                boolean keep = inMemory.size() + all.size() <= inMemoryLimit;
+                for (int i = 0; i < events.size(); i++) {
+                    String event = events.get(i);
+                    if (keep) {
+                        inMemory.put(next, new PendingEvent(next, transaction.txnId(), all.get(i)));
+                        kept.add(next);
                     }
-                    if (!events.isEmpty()) {
-                        s.executeBatch();
-                    }
+                    s.setLong(1, next++);
+                    s.setString(2, transaction.txnId());
+                    s.setString(3, event);
+                    s.addBatch();
+                }
+                if (!events.isEmpty()) {
+                    s.executeBatch();
                 }
                 return true;
             });
         } catch (StoreException e) {
             throw new TransactionSinkException("cannot store transaction " + transaction.txnId() + ": " + e.getMessage(),
                     e);
+        } finally {
+            if (!stored) { // rolled back, or stored before: nothing of this call is a stored row
+                kept.forEach(inMemory::remove);
+            }
         }
         if (stored && !events.isEmpty()) {
             onStored.run();
@@ -120,30 +161,37 @@ public final class SqlTransactionSink implements TransactionSink {
     }
 
     /** The to-device event a stored entry wraps, if it is one. */
-    public static java.util.Optional<JsonNode> toDevice(JsonNode stored) {
+    public static Optional<JsonNode> toDevice(JsonNode stored) {
         JsonNode wrapped = stored.get(TO_DEVICE);
-        return wrapped != null && wrapped.isObject() && stored.size() == 1 ? java.util.Optional.of(wrapped)
-                : java.util.Optional.empty();
+        return wrapped != null && wrapped.isObject() && stored.size() == 1 ? Optional.of(wrapped)
+                : Optional.empty();
     }
 
     /** Up to {@code limit} stored events not yet handled, oldest first. */
     public List<PendingEvent> pending(int limit) {
+        deferDeletion(); // committed before the read, which must not return them again
         return database.transaction(c -> {
             List<PendingEvent> pending = new ArrayList<>();
-            try (PreparedStatement s = c.prepareStatement(
-                    "SELECT seq, txn_id, event_json FROM pending_event ORDER BY seq LIMIT ?")) {
-                s.setInt(1, limit);
-                try (ResultSet r = s.executeQuery()) {
-                    while (r.next()) {
-                        JsonNode event;
-                        try {
-                            event = JSON.readTree(r.getString(3));
-                        } catch (JsonProcessingException e) {
-                            throw new StoreException(StoreException.Code.QUERY_FAILED,
-                                    "stored event " + r.getLong(1) + " is not JSON", e);
-                        }
-                        pending.add(new PendingEvent(r.getLong(1), r.getString(2), event));
+            PreparedStatement s = database.prepared(c,
+                    "SELECT seq, txn_id, event_json FROM pending_event ORDER BY seq LIMIT ?");
+            s.setInt(1, limit);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    long seq = r.getLong(1);
+                    String txnId = r.getString(2);
+                    PendingEvent known = inMemory.get(seq);
+                    if (known != null && known.txnId().equals(txnId)) {
+                        pending.add(known);
+                        continue;
                     }
+                    JsonNode event;
+                    try {
+                        event = JSON.readTree(r.getString(3));
+                    } catch (JsonProcessingException e) {
+                        throw new StoreException(StoreException.Code.QUERY_FAILED,
+                                "stored event " + seq + " is not JSON", e);
+                    }
+                    pending.add(new PendingEvent(seq, txnId, event));
                 }
             }
             return pending;
@@ -152,16 +200,36 @@ public final class SqlTransactionSink implements TransactionSink {
 
     /**
      * Forgets the stored event {@code seq}: it was handled. The deletion is {@linkplain Database#defer deferred}:
-     * it is committed, after the writes the handling deferred before it, by this thread's next {@link #flush}
-     * (or next transaction, {@link #pending} included). Until then a crash leaves the event stored, to be
-     * handled again at the next start, and with it what its handling deferred.
+     * it is committed, after the writes the handling deferred before it, by the next {@link #flush} (or the next
+     * {@link #pending}). Until then a crash leaves the event stored, to be handled again at the next start, and
+     * with it what its handling deferred. Events handled one after the other, as {@link #pending} returned them,
+     * are deleted with one statement. Called from the one thread that handles the events.
      */
     public void done(long seq) {
+        inMemory.remove(seq); // should the deletion fail, the stored row is read back
+        if (firstDone != NONE && seq == lastDone + 1) {
+            lastDone = seq;
+            return;
+        }
+        deferDeletion();
+        firstDone = seq;
+        lastDone = seq;
+    }
+
+    /** Defers the deletion of the run of events {@link #done} since the last one. */
+    private void deferDeletion() {
+        if (firstDone == NONE) {
+            return;
+        }
+        long first = firstDone;
+        long last = lastDone;
+        firstDone = NONE;
+        lastDone = NONE;
         database.defer(c -> {
-            try (PreparedStatement s = c.prepareStatement("DELETE FROM pending_event WHERE seq = ?")) {
-                s.setLong(1, seq);
-                return s.executeUpdate();
-            }
+            PreparedStatement s = database.prepared(c, "DELETE FROM pending_event WHERE seq BETWEEN ? AND ?");
+            s.setLong(1, first);
+            s.setLong(2, last);
+            return s.executeUpdate();
         });
     }
 
@@ -171,6 +239,7 @@ public final class SqlTransactionSink implements TransactionSink {
      * @throws StoreException if they could not be committed (they are dropped: the events stay stored)
      */
     public void flush() {
+        deferDeletion();
         database.flush();
     }
 }

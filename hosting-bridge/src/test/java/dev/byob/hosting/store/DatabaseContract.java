@@ -386,6 +386,66 @@ public abstract class DatabaseContract {
     }
 
     @Test
+    void prepared_sameSql_oneStatementReusedAcrossTransactions() {
+        Database database = withScratch();
+        Work<PreparedStatement> insert = c -> {
+            PreparedStatement s = database.prepared(c, "INSERT INTO scratch (v) VALUES (?)");
+            s.setString(1, "x");
+            s.executeUpdate();
+            return s;
+        };
+
+        PreparedStatement first = database.transaction(insert);
+        PreparedStatement second = database.transaction(insert);
+        database.defer(c -> insert.run(c));
+        database.flush();
+
+        assertTrue(first == second, "prepared once");
+        assertEquals(List.of("3"), strings(database, "SELECT COUNT(*) FROM scratch"));
+    }
+
+    @Test
+    void prepared_outsideItsTransaction_illegalState() throws Exception {
+        Database database = withScratch();
+        Connection leaked = database.transaction(c -> c);
+
+        assertThrows(IllegalStateException.class, () -> database.prepared(leaked, "SELECT 1"));
+    }
+
+    @Test
+    void prepared_manyStatements_leastRecentlyUsedClosedAndCacheBounded() {
+        Database database = withScratch();
+        List<PreparedStatement> statements = new ArrayList<>();
+        for (int i = 0; i <= Database.STATEMENT_CACHE_SIZE; i++) {
+            String sql = "SELECT COUNT(*) + " + i + " FROM scratch";
+            statements.add(database.transaction(c -> database.prepared(c, sql)));
+        }
+
+        assertTrue(isClosed(statements.get(0)), "the least recently used is closed");
+        assertFalse(isClosed(statements.get(statements.size() - 1)));
+        assertTrue(database.cachedStatements() <= Database.STATEMENT_CACHE_SIZE);
+    }
+
+    @Test
+    void close_closesThePreparedStatements() {
+        Database database = withScratch();
+        PreparedStatement s = database.transaction(c -> database.prepared(c, "SELECT COUNT(*) FROM scratch"));
+
+        database.close();
+
+        assertTrue(isClosed(s));
+        assertEquals(0, database.cachedStatements());
+    }
+
+    private static boolean isClosed(Statement s) {
+        try {
+            return s.isClosed();
+        } catch (SQLException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void transaction_closedDatabase_illegalState() {
         Database database = databases().openFresh();
         database.close();

@@ -34,6 +34,7 @@ class SqliteDatabaseTest extends DatabaseContract {
         assertEquals(List.of("2"), strings(database, "PRAGMA synchronous"), "FULL");
         assertEquals(List.of("1"), strings(database, "PRAGMA foreign_keys"));
         assertEquals(List.of(String.valueOf(Database.BUSY_TIMEOUT_MS)), strings(database, "PRAGMA busy_timeout"));
+        assertEquals(List.of(String.valueOf(Database.WAL_CHECKPOINT_PAGES)), strings(database, "PRAGMA wal_autocheckpoint"));
     }
 
     @Test

@@ -2,11 +2,15 @@ package dev.byob.hosting.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.byob.hosting.appservice.Transaction;
+import dev.byob.hosting.appservice.TransactionSinkException;
 import dev.byob.protocol.hosting.HostingJournal;
 import dev.byob.protocol.id.Network;
 import dev.byob.protocol.id.RoomId;
@@ -92,6 +96,36 @@ public abstract class TransactionSinkContract {
     }
 
     @Test
+    void done_severalInARowAndOneApart_deletesExactlyThose() throws Exception {
+        SqlTransactionSink sink = new SqlTransactionSink(databases().openFresh(), Clock.systemUTC());
+        sink.accept(new Transaction("1", List.of(event("$a"), event("$b"), event("$c"), event("$d"), event("$e")),
+                List.of()));
+        List<SqlTransactionSink.PendingEvent> pending = sink.pending(10);
+
+        sink.done(pending.get(0).seq());
+        sink.done(pending.get(1).seq());
+        sink.done(pending.get(3).seq()); // not handled in a row: a run of its own
+        sink.flush();
+
+        assertEquals(List.of("$c", "$e"), ids(sink.pending(10)));
+    }
+
+    @Test
+    void done_notFlushed_committedBeforeTheNextPendingRead() throws Exception {
+        DatabaseConfig config = databases().fresh();
+        SqlTransactionSink sink = new SqlTransactionSink(databases().open(config), Clock.systemUTC());
+        sink.accept(new Transaction("1", List.of(event("$a"), event("$b"), event("$c")), List.of()));
+        List<SqlTransactionSink.PendingEvent> pending = sink.pending(2);
+
+        sink.done(pending.get(0).seq());
+        sink.done(pending.get(1).seq());
+
+        assertEquals(List.of("$c"), ids(sink.pending(10)), "never read again once handled");
+        SqlTransactionSink elsewhere = new SqlTransactionSink(databases().open(config), Clock.systemUTC());
+        assertEquals(List.of("$c"), ids(elsewhere.pending(10)), "and the deletion committed");
+    }
+
+    @Test
     void done_committedByFlush_togetherWithWhatTheHandlingJournaledBefore() throws Exception {
         DatabaseConfig config = databases().fresh();
         Database database = databases().open(config);
@@ -116,6 +150,66 @@ public abstract class TransactionSinkContract {
         assertEquals(List.of("$b"), ids(restartedSink.pending(10)));
         assertEquals(List.of("$a"), restartedJournal.load(Map.of(key, 1L)).pending().get(key).stream()
                 .map(HostingJournal.PendingMessage::messageId).toList());
+    }
+
+    @Test
+    void pending_storedByThisSink_handedOverInMemoryNotParsedAgain() throws Exception {
+        SqlTransactionSink sink = new SqlTransactionSink(databases().openFresh(), Clock.systemUTC());
+        JsonNode a = event("$a");
+        JsonNode b = event("$b");
+        sink.accept(new Transaction("1", List.of(a, b), List.of()));
+
+        List<SqlTransactionSink.PendingEvent> pending = sink.pending(10);
+
+        assertSame(a, pending.get(0).event());
+        assertSame(b, pending.get(1).event());
+        assertEquals("1", pending.get(0).txnId());
+        sink.done(pending.get(0).seq());
+        assertEquals(1, sink.inMemory(), "forgotten once handled");
+    }
+
+    @Test
+    void pending_beyondTheInMemoryLimit_readBackFromTheStore() throws Exception {
+        SqlTransactionSink sink = new SqlTransactionSink(databases().openFresh(), Clock.systemUTC(), 2);
+        JsonNode a = event("$a");
+        JsonNode c = event("$c");
+        sink.accept(new Transaction("1", List.of(a, event("$b")), List.of()));
+        sink.accept(new Transaction("2", List.of(c), List.of())); // the core is behind: not kept
+
+        List<SqlTransactionSink.PendingEvent> pending = sink.pending(10);
+
+        assertEquals(List.of("$a", "$b", "$c"), ids(pending));
+        assertSame(a, pending.get(0).event());
+        assertNotSame(c, pending.get(2).event());
+        assertEquals(c, pending.get(2).event());
+    }
+
+    @Test
+    void pending_storedByAnEarlierRun_readBackFromTheStore() throws Exception {
+        DatabaseConfig config = databases().fresh();
+        JsonNode a = event("$a");
+        new SqlTransactionSink(databases().open(config), Clock.systemUTC())
+                .accept(new Transaction("1", List.of(a), List.of()));
+
+        SqlTransactionSink restarted = new SqlTransactionSink(databases().open(config), Clock.systemUTC());
+        List<SqlTransactionSink.PendingEvent> pending = restarted.pending(10);
+
+        assertNotSame(a, pending.get(0).event());
+        assertEquals(a, pending.get(0).event());
+        assertEquals("1", pending.get(0).txnId());
+    }
+
+    @Test
+    void accept_failedToStore_keepsNothingInMemory() throws Exception {
+        Database database = databases().openFresh();
+        SqlTransactionSink sink = new SqlTransactionSink(database, Clock.systemUTC());
+        DatabaseContract.execute(database, "DROP TABLE pending_event"); // every insert now fails
+
+        assertThrows(TransactionSinkException.class,
+                () -> sink.accept(new Transaction("1", List.of(event("$a")), List.of())));
+
+        assertEquals(0, sink.inMemory());
+        assertFalse(sink.isProcessed("1"), "rolled back with the events");
     }
 
     @Test
