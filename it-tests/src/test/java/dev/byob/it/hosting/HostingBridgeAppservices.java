@@ -81,6 +81,13 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
     /** Its ghosts' localpart prefix. */
     public static final String CRASH_GHOST_PREFIX = "hbcrash_irc_";
 
+    /** The registration of the bridge whose rooms are bridged by command ({@code HostingBridgeRoomCommandIT}). */
+    public static final String COMMAND_ID = "byob-hosting-bridge-command-it";
+    /** Its bot's localpart. */
+    public static final String COMMAND_BOT_LOCALPART = "hbcmd_bridge";
+    /** Its ghosts' localpart prefix. */
+    public static final String COMMAND_GHOST_PREFIX = "hbcmd_irc_";
+
     /** The registration of the bridge of the visiting bridge's benchmark ({@code VisitingBridgeBenchmark}). */
     public static final String BENCH_ID = "byob-hosting-bridge-vb-bench";
     /** Its bot's localpart. */
@@ -154,7 +161,8 @@ public final class HostingBridgeAppservices implements AppserviceProvider {
                 registration(OVERRIDE_ID, OVERRIDE_BOT_LOCALPART, OVERRIDE_GHOST_PREFIX, serverName),
                 registration(CRASH_ID, CRASH_BOT_LOCALPART, CRASH_GHOST_PREFIX, serverName),
                 registration(LOAD_ID, LOAD_BOT_LOCALPART, LOAD_GHOST_PREFIX, serverName),
-                registration(BENCH_ID, BENCH_BOT_LOCALPART, BENCH_GHOST_PREFIX, serverName));
+                registration(BENCH_ID, BENCH_BOT_LOCALPART, BENCH_GHOST_PREFIX, serverName),
+                registration(COMMAND_ID, COMMAND_BOT_LOCALPART, COMMAND_GHOST_PREFIX, serverName));
     }
 
     /** A registration {@code id} with bot {@code bot}, exclusive over the ghosts {@code ghostPrefix*}, and random tokens. */

@@ -40,7 +40,7 @@ class HostingBridgeRoomCommandIT {
     @Test
     void aRoomAdminBridgesHerRoomByCommand_itSurvivesARestart_andSheUnbridgesIt(Homeserver homeserver, IrcNetwork irc)
             throws Exception {
-        AppserviceRegistration registration = homeserver.appservice(HostingBridgeAppservices.BYOB_ID);
+        AppserviceRegistration registration = homeserver.appservice(HostingBridgeAppservices.COMMAND_ID);
         String bot = registration.senderUserId(homeserver.serverName());
         MatrixAccount carol = homeserver.newUser("carol");
         MatrixAccount dave = homeserver.newUser("dave");
@@ -55,8 +55,8 @@ class HostingBridgeRoomCommandIT {
             String configuredRoom = HostingBridgeAppservices.createBridgedRoom(carolClient, carol.userId(), bot,
                     configured);
             Path configFile = HostingBridgeAppservices.writeBridgeConfig(dir.resolve("config.yaml"), homeserver,
-                    registration, HostingBridgeAppservices.BYOB_BOT_LOCALPART,
-                    HostingBridgeAppservices.BYOB_GHOST_PREFIX, irc, NETWORK, BOT_NICK, configuredRoom, configured);
+                    registration, HostingBridgeAppservices.COMMAND_BOT_LOCALPART,
+                    HostingBridgeAppservices.COMMAND_GHOST_PREFIX, irc, NETWORK, BOT_NICK, configuredRoom, configured);
             BridgeConfig config = BridgeConfig.load(configFile);
             String carolNick = IrcNicks.forUser(config.ircNetworks().get(0), carol.localpart());
             bridge = HostingBridge.bridging(config).start();
@@ -122,7 +122,7 @@ class HostingBridgeRoomCommandIT {
 
     /** The content of {@code room}'s {@code m.bridge} event for {@code channel}. */
     private static JsonNode bridgeState(MatrixUserClient client, String room, String channel) {
-        String key = HostingBridgeAppservices.BYOB_ID + "://irc/" + NETWORK + "/" + channel;
+        String key = HostingBridgeAppservices.COMMAND_ID + "://irc/" + NETWORK + "/" + channel;
         return client.api().call("GET", client.api().url("_matrix/client/v3/rooms", room, "state", "m.bridge", key)
                 .build(), null, null);
     }
