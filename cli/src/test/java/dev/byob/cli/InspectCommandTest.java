@@ -4,33 +4,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetAddress;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** {@code byob inspect} against a stand-in homeserver on loopback. */
 class InspectCommandTest {
-    private MockWebServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = new MockWebServer();
-        server.start(InetAddress.getLoopbackAddress(), 0);
-    }
+    private final LoopbackHomeserver hs = new LoopbackHomeserver();
+    private final MockWebServer server = hs.server;
 
     @AfterEach
     void stop() {
-        server.close();
+        hs.close();
     }
 
     private void answer(int code, String json) {
-        server.enqueue(new MockResponse.Builder().code(code).addHeader("Content-Type", "application/json")
-                .body(json).build());
+        hs.answer(code, json);
     }
 
     private String url() {

@@ -5,39 +5,31 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.byob.cli.LoopbackHomeserver;
 import dev.byob.protocol.id.UserId;
-import java.net.InetAddress;
 import java.net.URI;
-import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Password login and logout against a stand-in homeserver on loopback. */
 class PasswordLoginTest {
     private static final UserId ALICE = UserId.parse("@alice:example.org");
-    private MockWebServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = new MockWebServer();
-        server.start(InetAddress.getLoopbackAddress(), 0);
-    }
+    private final LoopbackHomeserver hs = new LoopbackHomeserver();
+    private final MockWebServer server = hs.server;
 
     @AfterEach
     void stop() {
-        server.close();
+        hs.close();
     }
 
     private void answer(int code, String json) {
-        server.enqueue(new MockResponse.Builder().code(code).addHeader("Content-Type", "application/json")
-                .body(json).build());
+        hs.answer(code, json);
     }
 
     private URI base() {
-        return URI.create(server.url("/").toString());
+        return hs.base();
     }
 
     @Test
