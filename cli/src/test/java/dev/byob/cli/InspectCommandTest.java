@@ -8,25 +8,17 @@ import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code byob inspect} against a stand-in homeserver on loopback. */
 class InspectCommandTest {
-    private final LoopbackHomeserver hs = new LoopbackHomeserver();
+    @RegisterExtension
+    final LoopbackHomeserver hs = new LoopbackHomeserver();
     private final MockWebServer server = hs.server;
 
-    @AfterEach
-    void stop() {
-        hs.close();
-    }
-
-    private void answer(int code, String json) {
-        hs.answer(code, json);
-    }
-
     private String url() {
-        return server.url("/").toString();
+        return hs.base().toString();
     }
 
     private static String bridgeEvent(String type, String sender, String bridgebot, String channel) {
@@ -37,8 +29,8 @@ class InspectCommandTest {
 
     @Test
     void inspect_alias_listsBridgeEventsWithTheirVerdicts() throws Exception {
-        answer(200, "{\"room_id\":\"!room:hs.example\",\"servers\":[\"hs.example\"]}");
-        answer(200, "[" + bridgeEvent("m.bridge", "@hb:hs.example", "@hb:hs.example", "#byob") + ","
+        hs.answer(200, "{\"room_id\":\"!room:hs.example\",\"servers\":[\"hs.example\"]}");
+        hs.answer(200, "[" + bridgeEvent("m.bridge", "@hb:hs.example", "@hb:hs.example", "#byob") + ","
                 + bridgeEvent("uk.half-shot.bridge", "@mallory:hs.example", "@hb:hs.example", "#other") + ","
                 + "{\"type\":\"m.room.name\",\"state_key\":\"\",\"sender\":\"@a:hs.example\",\"content\":{\"name\":\"x\"}}]");
         CommandRun r = CommandRun.of("inspect", "--homeserver", url(), "--access-token", "secret-token", "#byob:hs.example");
@@ -56,7 +48,7 @@ class InspectCommandTest {
 
     @Test
     void inspect_roomWithoutBridges_saysSo() {
-        answer(200, "[]");
+        hs.answer(200, "[]");
         CommandRun r = CommandRun.of("inspect", "--homeserver", url(), "--access-token", "t", "!plain:hs.example");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("no bridge events"), r.out());
@@ -64,7 +56,7 @@ class InspectCommandTest {
 
     @Test
     void inspect_refusedByTheHomeserver_explainsWithoutAStackTrace() {
-        answer(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You aren't a member of the room\"}");
+        hs.answer(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You aren't a member of the room\"}");
         CommandRun r = CommandRun.of("inspect", "--homeserver", url(), "--access-token", "t", "!secret:hs.example");
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("the homeserver refused: M_FORBIDDEN You aren't a member of the room (HTTP 403)"),

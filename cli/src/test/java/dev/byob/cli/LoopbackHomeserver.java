@@ -6,9 +6,14 @@ import java.net.InetAddress;
 import java.net.URI;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** A stand-in homeserver on loopback for command tests: queued JSON answers, the requests it received. */
-public final class LoopbackHomeserver implements AutoCloseable {
+/**
+ * A stand-in homeserver on loopback for command tests: queued JSON answers, the requests it received. As a
+ * {@code @RegisterExtension} field it is closed after each test.
+ */
+public final class LoopbackHomeserver implements AutoCloseable, AfterEachCallback {
     /** The server, for what this class does not wrap (taking requests, a dispatcher). */
     public final MockWebServer server = new MockWebServer();
 
@@ -35,5 +40,10 @@ public final class LoopbackHomeserver implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        close();
     }
 }

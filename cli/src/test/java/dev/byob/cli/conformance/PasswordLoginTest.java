@@ -10,23 +10,15 @@ import dev.byob.protocol.id.UserId;
 import java.net.URI;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Password login and logout against a stand-in homeserver on loopback. */
 class PasswordLoginTest {
     private static final UserId ALICE = UserId.parse("@alice:example.org");
-    private final LoopbackHomeserver hs = new LoopbackHomeserver();
+    @RegisterExtension
+    final LoopbackHomeserver hs = new LoopbackHomeserver();
     private final MockWebServer server = hs.server;
-
-    @AfterEach
-    void stop() {
-        hs.close();
-    }
-
-    private void answer(int code, String json) {
-        hs.answer(code, json);
-    }
 
     private URI base() {
         return hs.base();
@@ -34,7 +26,7 @@ class PasswordLoginTest {
 
     @Test
     void login_acceptedPassword_returnsTheToken() throws Exception {
-        answer(200, "{\"access_token\":\"tok\",\"user_id\":\"@alice:example.org\",\"device_id\":\"D\"}");
+        hs.answer(200, "{\"access_token\":\"tok\",\"user_id\":\"@alice:example.org\",\"device_id\":\"D\"}");
 
         assertEquals("tok", PasswordLogin.login(base(), ALICE, "pw"));
 
@@ -46,7 +38,7 @@ class PasswordLoginTest {
 
     @Test
     void login_refusedPassword_throwsWithTheErrcodeButNotThePassword() {
-        answer(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Invalid username or password\"}");
+        hs.answer(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Invalid username or password\"}");
 
         WireException e = assertThrows(WireException.class, () -> PasswordLogin.login(base(), ALICE, "s3cret"));
 
@@ -56,8 +48,8 @@ class PasswordLoginTest {
 
     @Test
     void logout_sendsTheToken_andIgnoresAFailure() throws Exception {
-        answer(200, "{}");
-        answer(500, "{\"errcode\":\"M_UNKNOWN\"}");
+        hs.answer(200, "{}");
+        hs.answer(500, "{\"errcode\":\"M_UNKNOWN\"}");
 
         PasswordLogin.logout(base(), "tok");
         PasswordLogin.logout(base(), "tok2");

@@ -112,11 +112,12 @@ public final class MatrixByobTransport implements ByobTransport {
      */
     private void canonical(UserId peer, RoomId room) {
         Optional<RoomId> known = dms.find(botId, peer);
-        if (known.isEmpty() || known.get().equals(room)) {
-            if (known.isEmpty()) {
-                dms.put(botId, peer, room);
-                updateDirect(peer, room, null);
-            }
+        if (known.isEmpty()) {
+            dms.put(botId, peer, room);
+            updateDirect(peer, room, null);
+            return;
+        }
+        if (known.get().equals(room)) {
             return;
         }
         CanonicalDm.Candidate keep = CanonicalDm.keep(candidate(known.get()), candidate(room));

@@ -1074,11 +1074,7 @@ public final class HostingEngine {
         TrustKey key = new TrustKey(policy.hbBot(), user, network);
         Optional<Draining> held = windingDown(key, now);
         if (held.isPresent()) {
-            Set<String> recent = recentRelays.get(network);
-            String owner = p.direction() == Lease.Direction.TO_MATRIX ? user.value()
-                    : held.get().record().remoteAccount().name();
-            if (recent != null && recent.remove(relayKey(p.direction(), p.messageId()) + " "
-                    + relayerKey(network, p.direction(), owner))) {
+            if (seenRelayedBefore(held.get().record(), p)) {
                 return; // its relay by the VB was seen already
             }
             held.get().messages().add(p);
@@ -1088,13 +1084,21 @@ public final class HostingEngine {
         out.add(new HostingOutput.Relay(user, network, p.direction(), p.messageId(), p.room(), OptionalLong.empty()));
     }
 
-    private void addUserMessage(LeaseState lease, Pending p, Instant now, List<HostingOutput> out) {
-        Network network = lease.record.key().network();
+    /**
+     * Whether a relay of {@code p} by {@code record}'s own accounts was observed before {@code p} itself; if so it
+     * is taken from the recent relays, which it no longer needs to wait in.
+     */
+    private boolean seenRelayedBefore(TrustRecord record, Pending p) {
+        Network network = record.key().network();
         Set<String> recent = recentRelays.get(network);
-        String owner = p.direction() == Lease.Direction.TO_MATRIX ? lease.record.key().userId().value()
-                : lease.record.remoteAccount().name();
-        if (recent != null && recent.remove(relayKey(p.direction(), p.messageId()) + " "
-                + relayerKey(network, p.direction(), owner))) {
+        String owner = p.direction() == Lease.Direction.TO_MATRIX ? record.key().userId().value()
+                : record.remoteAccount().name();
+        return recent != null && recent.remove(relayKey(p.direction(), p.messageId()) + " "
+                + relayerKey(network, p.direction(), owner));
+    }
+
+    private void addUserMessage(LeaseState lease, Pending p, Instant now, List<HostingOutput> out) {
+        if (seenRelayedBefore(lease.record, p)) {
             return; // the VB's relay was observed before the message itself
         }
         if (lease.lapsed) {

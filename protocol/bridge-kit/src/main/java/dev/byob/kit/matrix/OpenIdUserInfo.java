@@ -84,8 +84,8 @@ public final class OpenIdUserInfo {
             base = new HttpUrl.Builder().scheme("https").host(host).port(target.port()).build();
             client = guarded(http, hostname -> hostname.equalsIgnoreCase(target.host())
                     ? Dns.SYSTEM.lookup(target.connectHost()) : Dns.SYSTEM.lookup(hostname));
-            if (literal(host)) {
-                refuseInternal(host, List.of(InetAddress.getByName(host)));
+            if (ServerNameResolver.isIpLiteral(target.host())) {
+                refuseInternal(host, List.of(InetAddress.getByName(host))); // no DNS lookup to guard
             }
         }
         HttpUrl url = base.newBuilder().addPathSegments("_matrix/federation/v1/openid/userinfo")
@@ -144,10 +144,6 @@ public final class OpenIdUserInfo {
             }
         }
         return addresses;
-    }
-
-    private static boolean literal(String host) {
-        return host.contains(":") || host.matches("\\d{1,3}(\\.\\d{1,3}){3}");
     }
 
     private static Optional<String> wellKnown(OkHttpClient client, String host) {

@@ -102,6 +102,11 @@ public final class ServerNameResolver {
                 .thenComparing(Comparator.comparingInt(SrvRecord::weight).reversed()));
     }
 
+    /** Whether {@code host} (of a server name, or of a {@link Target}) is an IP literal: IPv4, or IPv6 in brackets. */
+    public static boolean isIpLiteral(String host) {
+        return host.startsWith("[") || host.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+    }
+
     /** A server name's parts. */
     record HostPort(String host, Optional<Integer> port, boolean ipLiteral) {
         static Optional<HostPort> tryParse(String text) {
@@ -134,7 +139,7 @@ public final class ServerNameResolver {
                 if (!host.matches("[A-Za-z0-9.-]+")) {
                     throw new IllegalArgumentException("not a server name: " + text);
                 }
-                ip = host.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+                ip = isIpLiteral(host);
             }
             Optional<Integer> port = Optional.empty();
             if (!rest.isEmpty()) {
