@@ -30,6 +30,10 @@ public final class VisitingBridgeAppservices implements AppserviceProvider {
     public static final String LAPSE_ID = "byob-vb-lapse-it";
     public static final String LAPSE_BOT = "hbvblapse_bridge";
     public static final String LAPSE_GHOSTS = "hbvblapse_irc_";
+    /** The hosting bridge for the handover at acceptance. */
+    public static final String HANDOVER_ID = "byob-vb-handover-it";
+    public static final String HANDOVER_BOT = "hbvbhand_bridge";
+    public static final String HANDOVER_GHOSTS = "hbvbhand_irc_";
 
     @Override
     public List<AppserviceRegistration> appservices(String serverName) {
@@ -37,6 +41,7 @@ public final class VisitingBridgeAppservices implements AppserviceProvider {
                 HostingBridgeAppservices.registration(OVERRIDE_ID, OVERRIDE_BOT, OVERRIDE_GHOSTS, serverName),
                 HostingBridgeAppservices.registration(CRASH_ID, CRASH_BOT, CRASH_GHOSTS, serverName),
                 HostingBridgeAppservices.registration(DOUBT_ID, DOUBT_BOT, DOUBT_GHOSTS, serverName),
-                HostingBridgeAppservices.registration(LAPSE_ID, LAPSE_BOT, LAPSE_GHOSTS, serverName));
+                HostingBridgeAppservices.registration(LAPSE_ID, LAPSE_BOT, LAPSE_GHOSTS, serverName),
+                HostingBridgeAppservices.registration(HANDOVER_ID, HANDOVER_BOT, HANDOVER_GHOSTS, serverName));
     }
 }

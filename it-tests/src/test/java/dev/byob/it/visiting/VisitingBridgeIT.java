@@ -26,6 +26,7 @@ import dev.byob.protocol.message.Lease;
 import dev.byob.protocol.message.MessageType;
 import dev.byob.protocol.message.RevokeCode;
 import dev.byob.protocol.trust.TrustKey;
+import dev.byob.protocol.visiting.VisitingEngine;
 import dev.byob.protocol.visiting.VisitingState;
 import dev.byob.visiting.Main;
 import dev.byob.visiting.config.Credentials;
@@ -550,6 +551,71 @@ class VisitingBridgeIT {
     }
 
     /** The visiting bridge as its own process ({@code visiting-bridge run}), appending its log to {@code log}. */
+    /**
+     * Alice keeps writing on both sides while her visiting bridge proves her (§12.5): what the hosting bridge saw
+     * before it recorded the trust it relays; what it saw after is left to the visiting bridge, which takes over
+     * the messages of the handover window and skips those it sees relayed. Each message arrives exactly once,
+     * well before the hosting bridge's stuck rule (§12.7, 90 s) could have covered a gap.
+     */
+    @Test
+    void messagesWrittenDuringTheHandshake_areRelayedExactlyOnce(Homeserver homeserver, IrcNetwork irc)
+            throws Exception {
+        MatrixAccount vbBot = homeserver.newUser("vbbot");
+        VisitingBridge vb = null;
+        try (Scene s = scene(homeserver, irc, VisitingBridgeAppservices.HANDOVER_ID,
+                VisitingBridgeAppservices.HANDOVER_BOT, VisitingBridgeAppservices.HANDOVER_GHOSTS, "hbhandbot");
+             IrcUserClient phone = irc.user(Names.unique("aphone")).sasl(s.aliceIrc(), s.aliceAccount().password())
+                     .connect()) {
+            phone.join(s.channel());
+            VisitingBridgeConfig config = vbConfig(s, "vb", vbBot, s.aliceIrc());
+            List<String> toIrc = new java.util.ArrayList<>();
+            List<String> toMatrix = new java.util.ArrayList<>();
+            vb = VisitingBridge.create(config, Credentials.load(config)).start();
+            Predicate<VisitingState> live = st -> st instanceof VisitingState.Trusted t && !t.lapsed();
+            Instant end = Instant.now().plus(WAIT);
+            int after = 0;
+            for (int i = 0; after < 8 && Instant.now().isBefore(end); i++) {
+                String m = "handover m" + i + " " + Names.unique("m");
+                toIrc.add(m);
+                s.aliceClient().sendText(s.room(), m);
+                String p = "handover p" + i + " " + Names.unique("m");
+                toMatrix.add(p);
+                phone.privmsg(s.channel(), p);
+                Thread.sleep(150);
+                if (!vb.relations().isEmpty() && vb.relations().values().stream().allMatch(live)) {
+                    after++;
+                }
+            }
+            assertTrue(after > 0, "no trust within " + WAIT + ": " + vb.relations());
+            Duration wait = Duration.ofSeconds(30);
+            for (String m : toIrc) {
+                s.bob().awaitPrivmsg(s.channel(), m, wait);
+            }
+            for (String p : toMatrix) {
+                s.aliceClient().awaitMessage(s.room(), p, wait);
+            }
+            // Markers after everything, then count.
+            String ircMarker = "irc marker " + Names.unique("m");
+            s.bob().privmsg(s.channel(), ircMarker);
+            s.aliceClient().awaitMessage(s.room(), ircMarker, WAIT);
+            String matrixMarker = "matrix marker " + Names.unique("m");
+            s.aliceClient().sendText(s.room(), matrixMarker);
+            s.bob().awaitPrivmsg(s.channel(), matrixMarker, WAIT);
+            Thread.sleep(VisitingEngine.HANDOVER_WINDOW.toMillis()); // a late duplicate would come within this
+            s.aliceClient().sync(Duration.ofSeconds(1));
+            for (String m : toIrc) {
+                assertEquals(1, privmsgs(s.bob(), m), m + " on IRC: " + s.bob().received());
+            }
+            for (String p : toMatrix) {
+                assertEquals(1, messages(s.aliceClient(), s.room(), p), p + " on Matrix: " + s.aliceClient().seen());
+            }
+        } finally {
+            if (vb != null) {
+                vb.stop();
+            }
+        }
+    }
+
     private static Process startProcess(VisitingBridgeConfig config, Path log) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         return new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),

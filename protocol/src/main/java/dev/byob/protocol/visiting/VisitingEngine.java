@@ -10,10 +10,12 @@ import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.id.UserId;
 import dev.byob.protocol.message.Lease;
 import dev.byob.protocol.trust.TrustKey;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +28,18 @@ import java.util.Set;
  * A visiting bridge for one user, sans-IO: one {@link VisitingHandshake} per hosting bridge and network
  * it meets, started when a bridged room of a new hosting bridge turns up (§2.3), and the relay decisions
  * of §12.5: relay while the lease is live, hold a backlog while it is not, and on return relay the
- * backlog except what the hosting bridge filled in. Not thread-safe: call it from one thread.
+ * backlog except what the hosting bridge filled in. At acceptance it takes over the user's messages
+ * observed from {@link #HANDOVER_WINDOW} before its answer on, once the hosting bridge has had that long to
+ * relay the ones it still counted as its own. Not thread-safe: call it from one thread.
  */
 public final class VisitingEngine {
+
+    /**
+     * The grace <i>G</i> of the handover at acceptance (§12.5): messages observed up to this long before the
+     * answer left may be the visiting bridge's, and the hosting bridge's relays of its own are awaited this
+     * long after the accept arrived. The spec's recommended grace, which a hosting bridge's relay takes at most.
+     */
+    public static final Duration HANDOVER_WINDOW = Duration.ofSeconds(10);
 
     /** A network this bridge serves for its user: the user's account there and how it is proven. */
     public record ServedNetwork(Network network, RemoteAccount account, List<String> remoteProofMethods) {
@@ -44,6 +55,11 @@ public final class VisitingEngine {
         VisitingState state;
         final LinkedHashMap<String, Backlogged> backlog = new LinkedHashMap<>();
         final Set<String> filled = new HashSet<>();
+        /** Messages observed during the handshake, each possibly the visiting bridge's once it is accepted. */
+        final LinkedHashMap<String, Backlogged> handshaking = new LinkedHashMap<>();
+        /** Messages of the handover at acceptance, in observation order, until {@link #handoverUntil}. */
+        final LinkedHashMap<String, Backlogged> handover = new LinkedHashMap<>();
+        Instant handoverUntil;
 
         Relation(VisitingHandshake machine, VisitingState state) {
             this.machine = machine;
@@ -57,9 +73,18 @@ public final class VisitingEngine {
         boolean holding() {
             return state instanceof VisitingState.Trusted && ((VisitingState.Trusted) state).lapsed();
         }
+
+        boolean handshaking() {
+            return state instanceof VisitingState.Requested || state instanceof VisitingState.Proving
+                    || state instanceof VisitingState.Answered;
+        }
     }
 
-    private record Backlogged(RoomId room, Lease.Direction direction, String messageId) {}
+    private record Backlogged(RoomId room, Lease.Direction direction, String messageId, Instant observedAt) {
+        String key() {
+            return direction.wire() + " " + messageId;
+        }
+    }
 
     private final UserId user;
     private final UserId vbBot;
@@ -179,12 +204,20 @@ public final class VisitingEngine {
     public Optional<Instant> deadline() {
         Instant next = null;
         for (Relation r : relations.values()) {
-            Optional<Instant> d = r.machine.deadline(r.state);
+            Optional<Instant> d = deadline(r);
             if (d.isPresent() && (next == null || d.get().isBefore(next))) {
                 next = d.get();
             }
         }
         return Optional.ofNullable(next);
+    }
+
+    private static Optional<Instant> deadline(Relation r) {
+        Optional<Instant> d = r.machine.deadline(r.state);
+        if (r.handoverUntil != null && (d.isEmpty() || r.handoverUntil.isBefore(d.get()))) {
+            return Optional.of(r.handoverUntil);
+        }
+        return d;
     }
 
     /** Time passed: resends, timeouts, heartbeats and lease ends of every relation. */
@@ -195,35 +228,57 @@ public final class VisitingEngine {
             if (d.isPresent() && !now.isBefore(d.get())) {
                 out.addAll(step(k, r, new VisitingInput.Tick(), now));
             }
+            if (r.handoverUntil != null && !now.isBefore(r.handoverUntil)) {
+                out.addAll(endHandover(k, r));
+            }
         });
         return out;
     }
 
     /**
-     * The user's own message, observed: a Matrix event in {@code room} ({@code TO_REMOTE}, its event id)
-     * or an IRC line from another client of theirs in the channel bridged to {@code room}
-     * ({@code TO_MATRIX}, its msgid). Relayed now while the lease is live, held while it is not; in
-     * rooms of hosting bridges without trust, left to them.
+     * The user's own message, observed at {@code now}: a Matrix event in {@code room} ({@code TO_REMOTE}, its
+     * event id) or an IRC line from another client of theirs in the channel bridged to {@code room}
+     * ({@code TO_MATRIX}, its msgid). Relayed now while the lease is live, held while it is not; in rooms of
+     * hosting bridges without trust, left to them. During a handshake it is kept until the outcome: a
+     * {@link VisitingEngineOutput.RelayNow} if it falls in the handover window after acceptance, else a
+     * {@link VisitingEngineOutput.LeftToHost}. Record it durably before calling this.
      */
-    public List<VisitingEngineOutput> userMessage(RoomId room, Lease.Direction direction, String messageId) {
+    public List<VisitingEngineOutput> userMessage(RoomId room, Lease.Direction direction, String messageId,
+                                                  Instant now) {
         TrustKey key = rooms.get(room);
         Relation r = key == null ? null : relations.get(key);
         if (r == null) {
+            return List.of();
+        }
+        Backlogged m = new Backlogged(room, direction, messageId, now);
+        if (r.handshaking()) {
+            // The answer leaves at the earliest now (or left at firstSent): what is older than G before that is the
+            // hosting bridge's in any case.
+            Instant answeredAt = r.state instanceof VisitingState.Answered a ? a.firstSent() : now;
+            List<VisitingEngineOutput> out = forgetBefore(key, r, answeredAt.minus(HANDOVER_WINDOW));
+            r.handshaking.put(m.key(), m);
+            return out;
+        }
+        if (r.handoverUntil != null) {
+            r.handover.put(m.key(), m); // behind the handover's messages, so each room keeps its order
             return List.of();
         }
         if (r.relaying()) {
             return List.of(new VisitingEngineOutput.RelayNow(key, room, direction, messageId));
         }
         if (r.holding()) {
-            r.backlog.put(direction.wire() + " " + messageId, new Backlogged(room, direction, messageId));
+            r.backlog.put(m.key(), m);
         }
         return List.of();
     }
 
-    /** A relay of one of the user's messages, observed (by anyone): it leaves the backlog. */
+    /** A relay of one of the user's messages, observed (by anyone): it is no longer this bridge's to relay. */
     public void relaySeen(Lease.Direction direction, String messageId) {
+        String k = direction.wire() + " " + messageId;
         for (Relation r : relations.values()) {
-            r.backlog.remove(direction.wire() + " " + messageId);
+            r.backlog.remove(k);
+            r.handshaking.remove(k);
+            r.handover.remove(k);
         }
     }
 
@@ -293,11 +348,17 @@ public final class VisitingEngine {
     }
 
     private List<VisitingEngineOutput> step(TrustKey key, Relation r, VisitingInput input, Instant now) {
+        VisitingState before = r.state;
         Transition<VisitingState, VisitingOutput> t = r.machine.step(r.state, input, now);
         r.state = t.state();
         List<VisitingEngineOutput> out = new ArrayList<>();
         for (VisitingOutput o : t.outputs()) {
             out.add(new VisitingEngineOutput.ForRelation(key, o));
+            if (o instanceof VisitingOutput.TrustEstablished && before instanceof VisitingState.Answered) {
+                out.addAll(beginHandover(key, r, ((VisitingState.Answered) before).firstSent(), now));
+            } else if (o instanceof VisitingOutput.HandshakeFailed) {
+                out.addAll(forgetBefore(key, r, Instant.MAX)); // the hosting bridge relays them, as before
+            }
             if (o instanceof VisitingOutput.LeaseRenewed) {
                 VisitingOutput.LeaseRenewed renewed = (VisitingOutput.LeaseRenewed) o;
                 for (Lease.FillIn f : renewed.filledIn()) {
@@ -316,7 +377,53 @@ public final class VisitingEngine {
                     r.filled.clear();
                 }
             } else if (o instanceof VisitingOutput.TrustEnded) {
-                r.backlog.clear(); // the hosting bridge relays them again, as for any unlinked user
+                // The hosting bridge relays them again, as for any unlinked user.
+                r.backlog.clear();
+                r.handover.clear();
+                r.handoverUntil = null;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Acceptance (§12.5): what the user wrote from {@code G} before the answer left on may have been observed
+     * by the hosting bridge after it recorded the trust, so it is this bridge's unless observed relayed within
+     * {@code G} from now. Older messages were the hosting bridge's.
+     */
+    private List<VisitingEngineOutput> beginHandover(TrustKey key, Relation r, Instant answeredAt, Instant now) {
+        List<VisitingEngineOutput> out = forgetBefore(key, r, answeredAt.minus(HANDOVER_WINDOW));
+        if (!r.handshaking.isEmpty()) {
+            r.handover.putAll(r.handshaking);
+            r.handshaking.clear();
+            r.handoverUntil = now.plus(HANDOVER_WINDOW);
+        }
+        return out;
+    }
+
+    /** The handover window closed: what was not observed relayed is relayed now, or held if the lease lapsed. */
+    private List<VisitingEngineOutput> endHandover(TrustKey key, Relation r) {
+        List<VisitingEngineOutput> out = new ArrayList<>();
+        for (Backlogged b : r.handover.values()) {
+            if (r.relaying()) {
+                out.add(new VisitingEngineOutput.RelayNow(key, b.room(), b.direction(), b.messageId()));
+            } else if (r.holding()) {
+                r.backlog.put(b.key(), b);
+            }
+        }
+        r.handover.clear();
+        r.handoverUntil = null;
+        return out;
+    }
+
+    /** Hands the messages observed during the handshake before {@code cutoff} back to the hosting bridge. */
+    private static List<VisitingEngineOutput> forgetBefore(TrustKey key, Relation r, Instant cutoff) {
+        List<VisitingEngineOutput> out = new ArrayList<>();
+        for (Iterator<Backlogged> it = r.handshaking.values().iterator(); it.hasNext(); ) {
+            Backlogged b = it.next();
+            if (b.observedAt().isBefore(cutoff)) {
+                out.add(new VisitingEngineOutput.LeftToHost(key, b.room(), b.direction(), b.messageId()));
+                it.remove();
             }
         }
         return out;

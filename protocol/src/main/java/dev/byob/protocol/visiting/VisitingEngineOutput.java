@@ -17,4 +17,11 @@ public sealed interface VisitingEngineOutput {
      */
     record RelayNow(TrustKey key, RoomId room, Lease.Direction direction, String messageId)
             implements VisitingEngineOutput {}
+
+    /**
+     * A message of the user observed during the handshake is the hosting bridge's to relay after all (it was
+     * observed before the handover window, or the handshake failed): forget it.
+     */
+    record LeftToHost(TrustKey key, RoomId room, Lease.Direction direction, String messageId)
+            implements VisitingEngineOutput {}
 }

@@ -51,6 +51,7 @@ class VisitingEngineTest {
             List.of(new VisitingEngine.ServedNetwork(NETWORK, ACCOUNT, List.of(ProofMethods.IRC_ACCOUNT_PRIVMSG))),
             List.of(ProofMethods.MATRIX_DM), new Random(6));
     private final List<VisitingEngineOutput.RelayNow> relayed = new ArrayList<>();
+    private final List<VisitingEngineOutput.LeftToHost> leftToHost = new ArrayList<>();
     private final List<HostingOutput> fromHb = new ArrayList<>();
 
     private static BridgeInfo bridge(UserId hbBot, Network network, String channel) {
@@ -69,6 +70,10 @@ class VisitingEngineTest {
             VisitingEngineOutput o = queue.poll();
             if (o instanceof VisitingEngineOutput.RelayNow) {
                 relayed.add((VisitingEngineOutput.RelayNow) o);
+                continue;
+            }
+            if (o instanceof VisitingEngineOutput.LeftToHost) {
+                leftToHost.add((VisitingEngineOutput.LeftToHost) o);
                 continue;
             }
             VisitingEngineOutput.ForRelation f = (VisitingEngineOutput.ForRelation) o;
@@ -139,10 +144,10 @@ class VisitingEngineTest {
     @Test
     void userMessage_whileTheLeaseIsLive_isRelayedAtOnce_elsewhereLeftToTheHostingBridge() {
         trusted();
-        List<VisitingEngineOutput> out = vb.userMessage(ROOM, Lease.Direction.TO_REMOTE, "$m1");
+        List<VisitingEngineOutput> out = vb.userMessage(ROOM, Lease.Direction.TO_REMOTE, "$m1", T0);
         assertEquals(List.of(new VisitingEngineOutput.RelayNow(new TrustKey(HB, USER, NETWORK), ROOM,
                 Lease.Direction.TO_REMOTE, "$m1")), out);
-        assertTrue(vb.userMessage(RoomId.parse("!unbridged:home.example"), Lease.Direction.TO_REMOTE, "$m2").isEmpty());
+        assertTrue(vb.userMessage(RoomId.parse("!unbridged:home.example"), Lease.Direction.TO_REMOTE, "$m2", T0).isEmpty());
     }
 
     @Test
@@ -155,12 +160,89 @@ class VisitingEngineTest {
         assertEquals(HostingEngine.RelayMode.FILLING_IN, hb.relayMode(USER, NETWORK));
         // alice writes twice; the hosting bridge fills in the first (it saw it), the VB holds both.
         hb.handle(new HostingInput.UserMessageSeen(USER, NETWORK, Lease.Direction.TO_REMOTE, "$filled", ROOM), later);
-        assertTrue(vb.userMessage(ROOM, Lease.Direction.TO_REMOTE, "$filled").isEmpty());
-        assertTrue(vb.userMessage(ROOM, Lease.Direction.TO_REMOTE, "$missed").isEmpty());
+        assertTrue(vb.userMessage(ROOM, Lease.Direction.TO_REMOTE, "$filled", later).isEmpty());
+        assertTrue(vb.userMessage(ROOM, Lease.Direction.TO_REMOTE, "$missed", later).isEmpty());
         // The VB comes back: its next heartbeat is answered with what was filled in.
         Instant back = later.plusSeconds(60);
         pump(vb.tick(back), back);
         assertEquals(List.of("$missed"), relayed.stream().map(VisitingEngineOutput.RelayNow::messageId).toList());
+    }
+
+    private List<String> relayedIds() {
+        return relayed.stream().map(VisitingEngineOutput.RelayNow::messageId).toList();
+    }
+
+    @Test
+    void handover_aMessageObservedDuringTheHandshake_isRelayedOnceTheWindowHasPassed() {
+        List<VisitingEngineOutput> request = vb.bridgeSeen(ROOM, bridge(HB, NETWORK, "#byob"), T0);
+        assertTrue(vb.userMessage(ROOM, Lease.Direction.TO_REMOTE, "$gap", T0).isEmpty());
+        pump(request, T0);
+        assertInstanceOf(VisitingState.Trusted.class, vb.state(new TrustKey(HB, USER, NETWORK)).orElseThrow());
+        assertTrue(relayedIds().isEmpty(), "the hosting bridge may still relay it: wait for the window");
+        assertEquals(T0.plus(VisitingEngine.HANDOVER_WINDOW), vb.deadline().orElseThrow());
+        pump(vb.tick(T0.plus(VisitingEngine.HANDOVER_WINDOW).minusMillis(1)), T0.plusSeconds(9));
+        assertTrue(relayedIds().isEmpty());
+        pump(vb.tick(T0.plus(VisitingEngine.HANDOVER_WINDOW)), T0.plus(VisitingEngine.HANDOVER_WINDOW));
+        assertEquals(List.of("$gap"), relayedIds());
+        assertTrue(leftToHost.isEmpty());
+    }
+
+    @Test
+    void handover_aRelayObservedWithinTheWindow_isNotRelayedAgain() {
+        List<VisitingEngineOutput> request = vb.bridgeSeen(ROOM, bridge(HB, NETWORK, "#byob"), T0);
+        vb.userMessage(ROOM, Lease.Direction.TO_MATRIX, "irc-gap", T0);
+        pump(request, T0);
+        vb.relaySeen(Lease.Direction.TO_MATRIX, "irc-gap"); // the hosting bridge counted it as its own
+        pump(vb.tick(T0.plusSeconds(10)), T0.plusSeconds(10));
+        assertTrue(relayedIds().isEmpty());
+    }
+
+    @Test
+    void handover_messagesOlderThanTheWindowBeforeTheAnswer_areLeftToTheHost() {
+        List<VisitingEngineOutput> request = vb.bridgeSeen(ROOM, bridge(HB, NETWORK, "#byob"), T0);
+        vb.userMessage(ROOM, Lease.Direction.TO_REMOTE, "$old", T0);
+        List<VisitingEngineOutput> out = vb.userMessage(ROOM, Lease.Direction.TO_REMOTE, "$new", T0.plusSeconds(25));
+        assertEquals(List.of(new VisitingEngineOutput.LeftToHost(new TrustKey(HB, USER, NETWORK), ROOM,
+                Lease.Direction.TO_REMOTE, "$old")), out);
+        pump(request, T0.plusSeconds(25));
+        pump(vb.tick(T0.plusSeconds(35)), T0.plusSeconds(35));
+        assertEquals(List.of("$new"), relayedIds());
+    }
+
+    @Test
+    void handover_newMessagesDuringTheWindow_waitBehindTheOlderOnes() {
+        List<VisitingEngineOutput> request = vb.bridgeSeen(ROOM, bridge(HB, NETWORK, "#byob"), T0);
+        vb.userMessage(ROOM, Lease.Direction.TO_REMOTE, "$first", T0);
+        pump(request, T0);
+        assertTrue(vb.userMessage(ROOM, Lease.Direction.TO_REMOTE, "$second", T0.plusSeconds(1)).isEmpty());
+        pump(vb.tick(T0.plusSeconds(10)), T0.plusSeconds(10));
+        assertEquals(List.of("$first", "$second"), relayedIds());
+        // After the window, new messages go at once again.
+        pump(vb.userMessage(ROOM, Lease.Direction.TO_REMOTE, "$third", T0.plusSeconds(11)), T0.plusSeconds(11));
+        assertEquals(List.of("$first", "$second", "$third"), relayedIds());
+    }
+
+    @Test
+    void handover_withoutMessagesDuringTheHandshake_setsNoDeadline() {
+        trusted();
+        Instant next = vb.deadline().orElseThrow();
+        assertTrue(next.isAfter(T0.plus(VisitingEngine.HANDOVER_WINDOW)), "only the heartbeat is due: " + next);
+    }
+
+    @Test
+    void handshakeFailed_messagesObservedDuringIt_areLeftToTheHost() {
+        vb.bridgeSeen(ROOM, bridge(HB, NETWORK, "#byob"), T0); // the request goes nowhere
+        vb.userMessage(ROOM, Lease.Direction.TO_REMOTE, "$m", T0);
+        Instant now = T0;
+        List<VisitingEngineOutput> out = new ArrayList<>();
+        for (int i = 0; i < 10 && !(vb.state(new TrustKey(HB, USER, NETWORK)).orElseThrow()
+                instanceof VisitingState.Failed); i++) {
+            now = vb.deadline().orElseThrow();
+            out.addAll(vb.tick(now));
+        }
+        assertInstanceOf(VisitingState.Failed.class, vb.state(new TrustKey(HB, USER, NETWORK)).orElseThrow());
+        assertTrue(out.contains(new VisitingEngineOutput.LeftToHost(new TrustKey(HB, USER, NETWORK), ROOM,
+                Lease.Direction.TO_REMOTE, "$m")), out.toString());
     }
 
     @Test
@@ -169,7 +251,7 @@ class VisitingEngineTest {
         Instant later = T0.plusSeconds(120);
         vb.tick(later);
         hb.handle(new HostingInput.Tick(), later);
-        vb.userMessage(ROOM, Lease.Direction.TO_MATRIX, "irc-1");
+        vb.userMessage(ROOM, Lease.Direction.TO_MATRIX, "irc-1", later);
         vb.relaySeen(Lease.Direction.TO_MATRIX, "irc-1");
         Instant back = later.plusSeconds(60);
         pump(vb.tick(back), back);

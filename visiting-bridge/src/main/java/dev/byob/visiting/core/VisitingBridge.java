@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.byob.kit.irc.Formatting;
 import dev.byob.kit.irc.IrcConnection;
+import dev.byob.kit.irc.LineWithdrawnException;
 import dev.byob.kit.matrix.CreateRoomOptions;
 import dev.byob.kit.matrix.MatrixClient;
 import dev.byob.kit.matrix.MatrixException;
@@ -56,12 +57,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -179,6 +183,8 @@ public final class VisitingBridge implements AutoCloseable {
     });
     /** Relations that ended and wait for the user's {@code login} (§10.5), with how they ended. */
     private final Map<TrustKey, String> ended = new LinkedHashMap<>();
+    /** Each live lease's end, for the IRC event loop to withdraw lines that wait past it. */
+    private final Map<TrustKey, Instant> leaseEnds = new ConcurrentHashMap<>();
     /** Relations whose lapse the user was told about. */
     private final Set<TrustKey> lapseNotified = new HashSet<>();
     private final UserDm userDm;
@@ -501,11 +507,22 @@ public final class VisitingBridge implements AutoCloseable {
     // ---- outputs ----
 
     private void handle(List<VisitingEngineOutput> outputs) {
+        engine.relations().forEach((k, state) -> {
+            if (state instanceof VisitingState.Trusted t && !t.lapsed()) {
+                leaseEnds.put(k, t.leaseUntil());
+            } else {
+                leaseEnds.remove(k);
+            }
+        });
         for (VisitingEngineOutput o : outputs) {
             if (o instanceof VisitingEngineOutput.ForRelation fr) {
                 relationOutput(fr.key(), fr.output());
             } else if (o instanceof VisitingEngineOutput.RelayNow relay) {
                 relay(relay);
+            } else if (o instanceof VisitingEngineOutput.LeftToHost left) {
+                log.left(left.direction(), left.messageId(), "the hosting bridge's: observed before the handover",
+                        Instant.now());
+                LOG.debug("{} {} is left to {} (§12.5)", left.direction().wire(), left.messageId(), left.key().hbBot());
             }
         }
         joinChannels();
@@ -559,6 +576,7 @@ public final class VisitingBridge implements AutoCloseable {
         } else if (o instanceof VisitingOutput.HandshakeFailed failed) {
             LOG.warn("the handshake with {} failed ({}{}): {}", key, failed.code(), failed.byPeer() ? ", by the hosting"
                     + " bridge" : "", failed.reason());
+            partChannels(key);
             if (!loggingOut) {
                 userDm.tell("The handshake with " + key.hbBot() + " on " + key.network().id() + " failed ("
                         + failed.code().value() + "): " + failed.reason());
@@ -881,19 +899,24 @@ public final class VisitingBridge implements AutoCloseable {
     /** The user's message, observed: recorded, then relayed now or held, as the engine decides. */
     private void observe(RoomId room, Lease.Direction direction, String id, Formatting.Message message) {
         TrustKey key = keyOf(room);
-        if (key == null || !(engine.state(key).orElse(null) instanceof VisitingState.Trusted t)) {
+        VisitingState state = key == null ? null : engine.state(key).orElse(null);
+        boolean handshaking = key != null && handshaking(key);
+        if (!(state instanceof VisitingState.Trusted) && !handshaking) {
             return; // the hosting bridge relays it, as for any user without a visiting bridge
         }
+        Instant now = Instant.now();
         if (seenEarly.remove(relayKey(direction, id))) {
-            log.relayedBy(RelayLog.Status.SEEN, direction, id, Instant.now());
+            log.relayedBy(RelayLog.Status.SEEN, direction, id, now);
             LOG.debug("{} {} was relayed before it reached this bridge", direction.wire(), id);
             return;
         }
-        if (!log.observed(direction, id, room, message, Instant.now(), !t.lapsed())) {
+        // During the handshake it may become this bridge's at acceptance (§12.5): recorded like a live one.
+        boolean live = handshaking || !((VisitingState.Trusted) state).lapsed();
+        if (!log.observed(direction, id, room, message, now, live)) {
             LOG.debug("{} {} is known already", direction.wire(), id);
             return;
         }
-        handle(engine.userMessage(room, direction, id));
+        handle(engine.userMessage(room, direction, id, now));
     }
 
     /** A relay of a user message observed: by this bridge's own connection (its echo) or by someone else. */
@@ -951,8 +974,14 @@ public final class VisitingBridge implements AutoCloseable {
                 continue;
             }
             LOG.info("{} {} is still to relay after the restart", e.direction().wire(), e.messageId());
-            handle(engine.userMessage(e.room().get(), e.direction(), e.messageId()));
+            handle(engine.userMessage(e.room().get(), e.direction(), e.messageId(), now));
         }
+    }
+
+    private boolean handshaking(TrustKey key) {
+        VisitingState state = engine.state(key).orElse(null);
+        return state instanceof VisitingState.Requested || state instanceof VisitingState.Proving
+                || state instanceof VisitingState.Answered;
     }
 
     private TrustKey keyOf(RoomId room) {
@@ -995,7 +1024,7 @@ public final class VisitingBridge implements AutoCloseable {
         RoomId room = e.room().orElse(null);
         if (t.lapsed() || !now.isBefore(t.leaseUntil())) {
             log.reopen(e.direction(), e.messageId(), now);
-            handle(engine.userMessage(room, e.direction(), e.messageId())); // back to the backlog
+            handle(engine.userMessage(room, e.direction(), e.messageId(), now)); // back to the backlog
             return;
         }
         Duration limit = Duration.ofMillis(t.receipt().lease().leaseMs() - t.receipt().lease().heartbeatIntervalMs());
@@ -1084,15 +1113,22 @@ public final class VisitingBridge implements AutoCloseable {
         List<IrcMessage> lines = Formatting.toIrc(e.message().get(), info.channel(), session.get().nick(), null);
         log.sending(e.direction(), eventId, Instant.now());
         List<CompletableFuture<Void>> writes = new ArrayList<>();
+        // A line still waiting for flood control when the lease ends must not start (§12.2): it is withdrawn.
+        BooleanSupplier leaseLive = () -> Instant.now().isBefore(leaseEnds.getOrDefault(key, Instant.MIN));
         for (IrcMessage line : lines) {
-            writes.add(conn.send(tags ? line.withTag(ORIGIN_TAG, eventId) : line));
+            writes.add(conn.send(tags ? line.withTag(ORIGIN_TAG, eventId) : line, leaseLive));
         }
         relayed.add(relayKey(e.direction(), eventId));
         CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).whenComplete((v, err) -> onCore(() -> {
             Instant now = Instant.now();
             if (err != null) {
                 long written = writes.stream().filter(w -> w.isDone() && !w.isCompletedExceptionally()).count();
-                if (written == 0) {
+                Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+                if (written == 0 && cause instanceof LineWithdrawnException) {
+                    log.reopen(e.direction(), eventId, now);
+                    LOG.info("{} waited for flood control past the lease end: back to the backlog", eventId);
+                    log.get(e.direction(), eventId).ifPresent(x -> attempt(key, x));
+                } else if (written == 0) {
                     log.reopen(e.direction(), eventId, now);
                     retryLater(key, e, Optional.empty(), String.valueOf(err.getMessage()));
                 } else {
@@ -1137,7 +1173,8 @@ public final class VisitingBridge implements AutoCloseable {
         for (Map.Entry<RoomId, BridgeInfo> b : bridged.entrySet()) {
             BridgeInfo info = b.getValue();
             TrustKey key = new TrustKey(info.hbBot(), config.user(), info.network());
-            if (!(engine.state(key).orElse(null) instanceof VisitingState.Trusted)) {
+            // Joined from the request on: the handover at acceptance needs the lines written meanwhile (§12.5).
+            if (!(engine.state(key).orElse(null) instanceof VisitingState.Trusted) && !handshaking(key)) {
                 continue;
             }
             IrcNetworkConfig n = networkConfig(info.network());
@@ -1171,7 +1208,7 @@ public final class VisitingBridge implements AutoCloseable {
                 continue;
             }
             if (joined.getOrDefault(n.id(), Set.of()).remove(session.get().caseMapping().fold(info.channel()))) {
-                LOG.info("parting {} on {}: trust with {} ended", info.channel(), n.id(), key.hbBot());
+                LOG.info("parting {} on {}: no trust with {}", info.channel(), n.id(), key.hbBot());
                 conn.send(IrcMessage.of("PART", info.channel(), "bridging stopped")).whenComplete((v, e) -> {
                     if (e != null) {
                         LOG.warn("could not part {} on {}: {}", info.channel(), n.id(), e.getMessage());

@@ -29,6 +29,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -181,6 +182,20 @@ public final class IrcConnection implements AutoCloseable {
      * @throws IllegalArgumentException at once, if the line is over the size limits
      */
     public CompletableFuture<Void> send(IrcMessage message) {
+        return send(message, () -> true);
+    }
+
+    /**
+     * Sends a line from the bridge, through flood control, if {@code mayStart} still allows it when flood
+     * control lets it go: asked on the connection's event loop just before the line is written, so a line
+     * that waited in the queue past the moment its sender may no longer start it is not written. A
+     * visiting bridge uses it for its lease: a relay must not start after the lease ended (spec §12.2).
+     *
+     * @return completes once the line is written; fails with {@link LineWithdrawnException} if
+     *     {@code mayStart} said no, and as {@link #send(IrcMessage)} does otherwise
+     */
+    public CompletableFuture<Void> send(IrcMessage message, BooleanSupplier mayStart) {
+        Objects.requireNonNull(mayStart, "mayStart");
         message.formatAsClient();
         CompletableFuture<Void> written = new CompletableFuture<>();
         Channel ch;
@@ -193,7 +208,7 @@ public final class IrcConnection implements AutoCloseable {
             written.completeExceptionally(new IllegalStateException("the IRC connection is not connected"));
             return written;
         }
-        ch.eventLoop().execute(() -> h.submit(new IrcSessionHandler.Outgoing(message, written)));
+        ch.eventLoop().execute(() -> h.submit(new IrcSessionHandler.Outgoing(message, written, mayStart)));
         return written;
     }
 

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,8 +52,15 @@ final class IrcSessionHandler extends ChannelInboundHandlerAdapter {
         void closed(Failed failure);
     }
 
-    /** A line from the bridge and the future completed once it is written. */
-    record Outgoing(IrcMessage message, CompletableFuture<Void> written) {
+    /**
+     * A line from the bridge and the future completed once it is written. {@code mayStart} is asked just
+     * before the line is written, after flood control let it go; when it answers false the line is not
+     * written and the future fails with {@link LineWithdrawnException}.
+     */
+    record Outgoing(IrcMessage message, CompletableFuture<Void> written, BooleanSupplier mayStart) {
+        Outgoing(IrcMessage message, CompletableFuture<Void> written) {
+            this(message, written, () -> true);
+        }
     }
 
     /** Settings for one handler. */
@@ -163,7 +171,20 @@ final class IrcSessionHandler extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ctx.close());
     }
 
-    private void write(Outgoing outgoing) {
+    /** Writes the line unless its sender withdrew it meanwhile; false when it was not written. */
+    private boolean write(Outgoing outgoing) {
+        boolean mayStart;
+        try {
+            mayStart = outgoing.mayStart().getAsBoolean();
+        } catch (RuntimeException e) {
+            outgoing.written().completeExceptionally(e);
+            return false;
+        }
+        if (!mayStart) {
+            LOG.debug("withdrawn before it was written: {}", outgoing.message());
+            outgoing.written().completeExceptionally(new LineWithdrawnException());
+            return false;
+        }
         LOG.debug(">> {}", outgoing.message());
         ctx.writeAndFlush(outgoing.message()).addListener(f -> {
             if (f.isSuccess()) {
@@ -172,6 +193,7 @@ final class IrcSessionHandler extends ChannelInboundHandlerAdapter {
                 outgoing.written().completeExceptionally(f.cause());
             }
         });
+        return true;
     }
 
     private void apply(Transition<IrcSession, IrcOutput> transition) {

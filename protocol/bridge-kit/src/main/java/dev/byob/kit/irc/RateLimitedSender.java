@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Future;
-import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Flood control for one IRC connection: a token bucket holding at most {@code burst} lines, refilled
@@ -26,7 +26,7 @@ public final class RateLimitedSender<T> {
     private final Duration interval;
     private final InstantSource clock;
     private final Scheduler scheduler;
-    private final Consumer<? super T> sink;
+    private final Predicate<? super T> sink;
     private final int maxQueued;
     private final ArrayDeque<T> queue = new ArrayDeque<>();
     private double tokens;
@@ -38,11 +38,12 @@ public final class RateLimitedSender<T> {
      * @param interval the time to earn one more line, positive
      * @param clock the time
      * @param scheduler wakes the sender when a queued line may go
-     * @param sink where lines go
+     * @param sink where lines go; it answers false for a line it dropped unsent (withdrawn by its sender),
+     *     which then costs no budget
      * @param maxQueued the longest queue; {@link #submit} refuses beyond it
      */
     public RateLimitedSender(int burst, Duration interval, InstantSource clock, Scheduler scheduler,
-                             Consumer<? super T> sink, int maxQueued) {
+                             Predicate<? super T> sink, int maxQueued) {
         if (burst < 1) {
             throw new IllegalArgumentException("burst must be at least 1, was " + burst);
         }
@@ -72,8 +73,9 @@ public final class RateLimitedSender<T> {
         Objects.requireNonNull(item, "item");
         refill();
         if (queue.isEmpty() && tokens >= 1.0) {
-            tokens -= 1.0;
-            sink.accept(item);
+            if (sink.test(item)) {
+                tokens -= 1.0;
+            }
             return true;
         }
         if (queue.size() >= maxQueued) {
@@ -104,8 +106,9 @@ public final class RateLimitedSender<T> {
         drain = null;
         refill();
         while (!queue.isEmpty() && tokens >= 1.0) {
-            tokens -= 1.0;
-            sink.accept(queue.removeFirst());
+            if (sink.test(queue.removeFirst())) {
+                tokens -= 1.0;
+            }
         }
         if (!queue.isEmpty()) {
             scheduleDrain();

@@ -289,6 +289,30 @@ class IrcSessionHandlerTest {
     }
 
     @Test
+    void submit_aLineWhoseConditionLapsedWhileQueued_isNotWritten_laterLinesStillGo() {
+        EmbeddedChannel ch = registered(IrcSessionConfig.of("bot"), 1);
+        java.util.concurrent.atomic.AtomicBoolean leaseLive = new java.util.concurrent.atomic.AtomicBoolean(true);
+        CompletableFuture<Void> first = new CompletableFuture<>();
+        CompletableFuture<Void> queued = new CompletableFuture<>();
+        CompletableFuture<Void> unconditional = new CompletableFuture<>();
+        handler.submit(new IrcSessionHandler.Outgoing(IrcMessage.of("PRIVMSG", "#a", "one"), first, leaseLive::get));
+        handler.submit(new IrcSessionHandler.Outgoing(IrcMessage.of("PRIVMSG", "#a", "two"), queued, leaseLive::get));
+        handler.submit(new IrcSessionHandler.Outgoing(IrcMessage.of("PRIVMSG", "#a", "three"), unconditional));
+        assertEquals(List.of("PRIVMSG #a one"), sent(ch));
+
+        leaseLive.set(false); // the lease ends while "two" waits for flood control
+        time.advance(Duration.ofSeconds(1));
+        ch.runPendingTasks();
+
+        assertTrue(first.isDone() && !first.isCompletedExceptionally());
+        java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, queued::get);
+        assertTrue(e.getCause() instanceof LineWithdrawnException, String.valueOf(e.getCause()));
+        assertEquals(List.of("PRIVMSG #a three"), sent(ch), "a withdrawn line is not written; the next one goes");
+        assertTrue(unconditional.isDone() && !unconditional.isCompletedExceptionally());
+    }
+
+    @Test
     void sessionLines_skipFloodControl() {
         EmbeddedChannel ch = registered(IrcSessionConfig.of("bot"), 1);
         handler.submit(new IrcSessionHandler.Outgoing(IrcMessage.of("PRIVMSG", "#a", "one"), new CompletableFuture<>()));

@@ -27,6 +27,21 @@ class RateLimitedSenderTest {
     }
 
     @Test
+    void aLineTheSinkDrops_costsNoBudget() {
+        List<String> written = new ArrayList<>();
+        RateLimitedSender<String> dropping = new RateLimitedSender<>(1, Duration.ofSeconds(2), time, time,
+                s -> !s.startsWith("withdrawn") && written.add(s), 5);
+        dropping.submit("a");
+        dropping.submit("withdrawn b");
+        dropping.submit("c");
+        assertEquals(List.of("a"), written);
+
+        time.advance(Duration.ofSeconds(2)); // one token: the dropped line does not use it, the next one does
+        assertEquals(List.of("a", "c"), written);
+        assertEquals(0, dropping.queued());
+    }
+
+    @Test
     void submit_beyondBurst_queued_thenOnePerInterval() {
         for (String s : List.of("a", "b", "c", "d", "e")) {
             assertTrue(sender.submit(s));
@@ -96,8 +111,8 @@ class RateLimitedSenderTest {
 
     @Test
     void constructor_invalid_throws() {
-        assertThrows(IllegalArgumentException.class, () -> new RateLimitedSender<String>(0, Duration.ofSeconds(1), time, time, s -> { }, 1));
-        assertThrows(IllegalArgumentException.class, () -> new RateLimitedSender<String>(1, Duration.ZERO, time, time, s -> { }, 1));
-        assertThrows(IllegalArgumentException.class, () -> new RateLimitedSender<String>(1, Duration.ofSeconds(1), time, time, s -> { }, -1));
+        assertThrows(IllegalArgumentException.class, () -> new RateLimitedSender<String>(0, Duration.ofSeconds(1), time, time, s -> true, 1));
+        assertThrows(IllegalArgumentException.class, () -> new RateLimitedSender<String>(1, Duration.ZERO, time, time, s -> true, 1));
+        assertThrows(IllegalArgumentException.class, () -> new RateLimitedSender<String>(1, Duration.ofSeconds(1), time, time, s -> true, -1));
     }
 }
