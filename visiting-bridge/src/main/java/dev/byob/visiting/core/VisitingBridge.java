@@ -110,6 +110,8 @@ public final class VisitingBridge implements AutoCloseable {
     static final String NO_MSGID_PREFIX = "nomsgid.";
     /** The window of degraded matching by text (§12.6). */
     private static final Duration MATCH_WINDOW = Duration.ofSeconds(30);
+    /** How far the homeserver's clock may be behind this machine's for the handover at acceptance (§12.5). */
+    private static final Duration CLOCK_MARGIN = Duration.ofSeconds(1);
     /** How long an IRC line waits for its echo before it is taken as in doubt. */
     private static final Duration ECHO_WAIT = Duration.ofSeconds(30);
     private static final Duration MAX_SEND_BACKOFF = Duration.ofSeconds(30);
@@ -164,6 +166,8 @@ public final class VisitingBridge implements AutoCloseable {
     private final Map<RoomId, BridgeInfo> bridged = new LinkedHashMap<>();
     /** Per network id, the channels (case-folded) a JOIN was sent for on the current connection. */
     private final Map<String, Set<String>> joined = new HashMap<>();
+    /** When this bridge's connection joined each channel ("network folded-channel"), as its JOIN came back. */
+    private final Map<String, Instant> inChannelSince = new HashMap<>();
     /** Pending retries and echo waits, by direction and message id. */
     private final Map<String, ScheduledFuture<?>> retries = new HashMap<>();
     private final Map<String, ScheduledFuture<?>> echoWaits = new HashMap<>();
@@ -845,7 +849,9 @@ public final class VisitingBridge implements AutoCloseable {
         if (initial || eventId.isEmpty() || !bridged.containsKey(room)) {
             return;
         }
-        observe(room, Lease.Direction.TO_REMOTE, eventId, message.get());
+        Optional<Instant> sentAt = e.path("origin_server_ts").canConvertToLong()
+                ? Optional.of(Instant.ofEpochMilli(e.path("origin_server_ts").asLong())) : Optional.empty();
+        observe(room, Lease.Direction.TO_REMOTE, eventId, message.get(), sentAt);
     }
 
     /** A line in a channel the user's connection is in: a relay observed, or a line of the user's other clients. */
@@ -893,16 +899,27 @@ public final class VisitingBridge implements AutoCloseable {
             LOG.warn("a line of {} in {} has no msgid: relayed without {}, and the hosting bridge matches it by text"
                     + " (§12.6)", n.account(), target, SOURCE_FIELD);
         }
-        observe(room, Lease.Direction.TO_MATRIX, id, message.get());
+        observe(room, Lease.Direction.TO_MATRIX, id, message.get(), Optional.empty());
     }
 
-    /** The user's message, observed: recorded, then relayed now or held, as the engine decides. */
-    private void observe(RoomId room, Lease.Direction direction, String id, Formatting.Message message) {
+    /**
+     * The user's message, observed: recorded, then relayed now or held, as the engine decides. {@code sentAt} is
+     * when a Matrix event was sent (its origin_server_ts).
+     */
+    private void observe(RoomId room, Lease.Direction direction, String id, Formatting.Message message,
+                         Optional<Instant> sentAt) {
         TrustKey key = keyOf(room);
         VisitingState state = key == null ? null : engine.state(key).orElse(null);
         boolean handshaking = key != null && handshaking(key);
         if (!(state instanceof VisitingState.Trusted) && !handshaking) {
             return; // the hosting bridge relays it, as for any user without a visiting bridge
+        }
+        if (handshaking && direction == Lease.Direction.TO_REMOTE && relayMayBeUnseen(room, sentAt)) {
+            // The hosting bridge may have relayed it before this bridge was in the channel to see that: a relay of
+            // its own would double it. Left to the hosting bridge, which relays it or, had it already recorded the
+            // trust, fills it in by its stuck rule (§12.7).
+            LOG.debug("{} was sent before this bridge was in its channel: left to {}", id, key.hbBot());
+            return;
         }
         Instant now = Instant.now();
         if (seenEarly.remove(relayKey(direction, id))) {
@@ -1196,6 +1213,43 @@ public final class VisitingBridge implements AutoCloseable {
     }
 
     /** Parts the channels of {@code key}'s rooms: the hosting bridge relays the user there again (§11.3). */
+    /** This bridge's own connection joined or left a channel: from when it can see the relays there. */
+    private void membership(IrcNetworkConfig n, IrcMessage line, Instant at) {
+        IrcConnection conn = irc.get(n.id());
+        Optional<IrcSession> session = conn == null ? Optional.empty() : conn.session();
+        if (session.isEmpty()) {
+            return;
+        }
+        IrcSession s = session.get();
+        boolean me = line.is("KICK") ? s.isMe(line.param(1).orElse(null)) : s.isMe(line.nick().orElse(null));
+        String channel = line.param(0).orElse("");
+        if (!me || channel.isEmpty()) {
+            return;
+        }
+        String k = n.id() + " " + s.caseMapping().fold(channel);
+        if (line.is("JOIN")) {
+            inChannelSince.putIfAbsent(k, at);
+        } else {
+            inChannelSince.remove(k);
+        }
+    }
+
+    /**
+     * Whether a relay of a message the user sent at {@code sentAt} in {@code room} could have escaped this bridge:
+     * its connection was not yet in the bridged channel then (with a second's margin for the clocks).
+     */
+    private boolean relayMayBeUnseen(RoomId room, Optional<Instant> sentAt) {
+        BridgeInfo info = bridged.get(room);
+        IrcNetworkConfig n = info == null ? null : networkConfig(info.network());
+        IrcConnection conn = n == null ? null : irc.get(n.id());
+        Optional<IrcSession> session = conn == null ? Optional.empty() : conn.session();
+        if (session.isEmpty() || sentAt.isEmpty()) {
+            return true;
+        }
+        Instant since = inChannelSince.get(n.id() + " " + session.get().caseMapping().fold(info.channel()));
+        return since == null || sentAt.get().isBefore(since.plus(CLOCK_MARGIN));
+    }
+
     private void partChannels(TrustKey key) {
         IrcNetworkConfig n = networkConfig(key.network());
         IrcConnection conn = n == null ? null : irc.get(n.id());
@@ -1248,6 +1302,7 @@ public final class VisitingBridge implements AutoCloseable {
                         registered.account().orElse("(none)"));
                 onCore(() -> {
                     joined.remove(n.id());
+                    inChannelSince.keySet().removeIf(k -> k.startsWith(n.id() + " "));
                     joinChannels();
                 });
             }
@@ -1256,6 +1311,9 @@ public final class VisitingBridge implements AutoCloseable {
             public void onEvent(IrcMessage message) {
                 if (message.is("PRIVMSG") || message.is("NOTICE")) {
                     onCore(() -> ircMessage(n, message));
+                } else if (message.is("JOIN") || message.is("PART") || message.is("KICK")) {
+                    Instant at = Instant.now();
+                    onCore(() -> membership(n, message, at));
                 }
             }
 
