@@ -201,6 +201,28 @@ class VisitingBridgeIT {
                 WAIT);
     }
 
+    /**
+     * Markers after everything on both sides, a pause of {@code settle} in which a late duplicate would arrive,
+     * then each of alice's messages counted: exactly once on the other side.
+     */
+    private static void eachExactlyOnce(Scene s, List<String> toIrc, List<String> toMatrix, Duration settle)
+            throws InterruptedException {
+        String ircMarker = "irc marker " + Names.unique("m");
+        s.bob().privmsg(s.channel(), ircMarker);
+        s.aliceClient().awaitMessage(s.room(), ircMarker, WAIT);
+        String matrixMarker = "matrix marker " + Names.unique("m");
+        s.aliceClient().sendText(s.room(), matrixMarker);
+        s.bob().awaitPrivmsg(s.channel(), matrixMarker, WAIT);
+        Thread.sleep(settle.toMillis());
+        s.aliceClient().sync(Duration.ofSeconds(1));
+        for (String text : toIrc) {
+            assertEquals(1, privmsgs(s.bob(), text), text + " on IRC: " + s.bob().received());
+        }
+        for (String text : toMatrix) {
+            assertEquals(1, messages(s.aliceClient(), s.room(), text), text + " on Matrix: " + s.aliceClient().seen());
+        }
+    }
+
     private static long privmsgs(IrcUserClient bob, String text) {
         return bob.received().stream().filter(m -> m.is("PRIVMSG") && text.equals(m.param(1))).count();
     }
@@ -404,22 +426,7 @@ class VisitingBridgeIT {
                 s.aliceClient().awaitMessage(s.room(), p3, WAIT);
                 assertEquals(s.aliceIrc(), l3.nick(), "relayed by the visiting bridge again: " + Files.readString(log));
 
-                // Markers after everything, then count: each message exactly once on the other side.
-                String ircMarker = "irc marker " + Names.unique("m");
-                s.bob().privmsg(s.channel(), ircMarker);
-                s.aliceClient().awaitMessage(s.room(), ircMarker, WAIT);
-                String matrixMarker = "matrix marker " + Names.unique("m");
-                s.aliceClient().sendText(s.room(), matrixMarker);
-                s.bob().awaitPrivmsg(s.channel(), matrixMarker, WAIT);
-                Thread.sleep(2_000); // a late duplicate would arrive within this
-                s.aliceClient().sync(Duration.ofSeconds(1));
-                for (String text : toIrc) {
-                    assertEquals(1, privmsgs(s.bob(), text), text + " on IRC: " + s.bob().received());
-                }
-                for (String text : toMatrix) {
-                    assertEquals(1, messages(s.aliceClient(), s.room(), text), text + " on Matrix: "
-                            + s.aliceClient().seen());
-                }
+                eachExactlyOnce(s, toIrc, toMatrix, Duration.ofSeconds(2));
             } catch (AssertionError e) {
                 throw new AssertionError(e.getMessage() + "\nvisiting bridge log:\n" + Files.readString(log), e);
             }
@@ -594,21 +601,7 @@ class VisitingBridgeIT {
             for (String p : toMatrix) {
                 s.aliceClient().awaitMessage(s.room(), p, wait);
             }
-            // Markers after everything, then count.
-            String ircMarker = "irc marker " + Names.unique("m");
-            s.bob().privmsg(s.channel(), ircMarker);
-            s.aliceClient().awaitMessage(s.room(), ircMarker, WAIT);
-            String matrixMarker = "matrix marker " + Names.unique("m");
-            s.aliceClient().sendText(s.room(), matrixMarker);
-            s.bob().awaitPrivmsg(s.channel(), matrixMarker, WAIT);
-            Thread.sleep(VisitingEngine.HANDOVER_WINDOW.toMillis()); // a late duplicate would come within this
-            s.aliceClient().sync(Duration.ofSeconds(1));
-            for (String m : toIrc) {
-                assertEquals(1, privmsgs(s.bob(), m), m + " on IRC: " + s.bob().received());
-            }
-            for (String p : toMatrix) {
-                assertEquals(1, messages(s.aliceClient(), s.room(), p), p + " on Matrix: " + s.aliceClient().seen());
-            }
+            eachExactlyOnce(s, toIrc, toMatrix, VisitingEngine.HANDOVER_WINDOW);
         } finally {
             if (vb != null) {
                 vb.stop();
