@@ -182,6 +182,7 @@ public final class VisitingBridge implements AutoCloseable {
     /** Relations whose lapse the user was told about. */
     private final Set<TrustKey> lapseNotified = new HashSet<>();
     private final UserDm userDm;
+    private final Portals portals;
     private boolean loggedOut;
     private boolean loggingOut;
     private ScheduledFuture<?> tick;
@@ -216,6 +217,8 @@ public final class VisitingBridge implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.portals = new Portals(config, user.client, bot.client, bot.id, store, userDm, irc, core,
+                this::joinChannels);
     }
 
     /**
@@ -242,6 +245,7 @@ public final class VisitingBridge implements AutoCloseable {
                 store.dms(StateStore.DmOwner.USER).forEach((hb, room) -> user.dms.put(hb, new Dm(room, true)));
             }
             loggedOut = store.loggedOut();
+            portals.load();
             store.ends().forEach((k, e) -> ended.put(k, e.code() + ": " + e.reason()));
             int pruned = log.prune(Instant.now().minus(LOG_KEPT));
             if (pruned > 0) {
@@ -420,10 +424,16 @@ public final class VisitingBridge implements AutoCloseable {
                 if (a == user && !e.has("state_key")) {
                     matrixMessage(room, e, initial);
                 }
+                if (a == user) {
+                    portals.userEvent(room, e, initial);
+                }
                 if (a == bot && bot != user && userDm.is(room) && !initial) {
                     controlEvent(e);
                 }
             }
+        }
+        if (a == user) {
+            portals.review(bridged, this::trustLive);
         }
         a.synced = true;
         String next = answer.path("next_batch").asText(null);
@@ -447,6 +457,9 @@ public final class VisitingBridge implements AutoCloseable {
         switch (reading.verdict()) {
             case VALID -> {
                 BridgeInfo info = reading.info().orElseThrow();
+                if (portals.isOwn(info)) {
+                    return; // this bridge's portal room: not a hosting bridge
+                }
                 LOG.debug("{} is bridged to {} {} by {}", room, info.network(), info.channel(), info.hbBot());
                 bridged.put(room, info);
                 TrustKey key = new TrustKey(info.hbBot(), config.user(), info.network());
@@ -545,6 +558,7 @@ public final class VisitingBridge implements AutoCloseable {
             userDm.tell("Trust established with " + key.hbBot() + " on " + key.network().id() + " (epoch "
                     + t.receipt().epoch() + "): this bridge now relays you there as " + accountOn(key.network())
                     + ", and the hosting bridge steps aside.");
+            portals.review(bridged, this::trustLive);
         } else if (o instanceof VisitingOutput.LeaseRenewed renewed) {
             leaseRenewed(key, renewed);
         } else if (o instanceof VisitingOutput.LeaseLapsed) {
@@ -717,7 +731,11 @@ public final class VisitingBridge implements AutoCloseable {
         if (command instanceof Commands.Command.Help) {
             userDm.say(Commands.HELP);
         } else if (command instanceof Commands.Command.Status) {
-            userDm.say(Commands.status(statuses(), loggedOut, now));
+            userDm.say(Commands.status(statuses(), portals.all(), loggedOut, now));
+        } else if (command instanceof Commands.Command.Portal p) {
+            portals.command(p, bridged);
+        } else if (command instanceof Commands.Command.BadUsage b) {
+            userDm.say(b.message());
         } else if (command instanceof Commands.Command.Logout) {
             logout(now);
         } else if (command instanceof Commands.Command.Login) {
@@ -937,6 +955,9 @@ public final class VisitingBridge implements AutoCloseable {
     private void restoreUnfinished() {
         Instant now = Instant.now();
         for (RelayLog.Entry e : log.unfinished()) {
+            if (portals.restore(e)) {
+                continue;
+            }
             if (e.status() == RelayLog.Status.SENDING && e.direction() == Lease.Direction.TO_REMOTE) {
                 // It may have gone out. The hosting bridge saw whether it did and fills it in if not (§12.3, §12.7).
                 log.left(e.direction(), e.messageId(), "in doubt after a restart", now);
@@ -953,6 +974,12 @@ public final class VisitingBridge implements AutoCloseable {
             LOG.info("{} {} is still to relay after the restart", e.direction().wire(), e.messageId());
             handle(engine.userMessage(e.room().get(), e.direction(), e.messageId()));
         }
+    }
+
+    /** Whether the trust with the hosting bridge of {@code info} is live: established, its lease not lapsed. */
+    private boolean trustLive(BridgeInfo info) {
+        return engine.state(new TrustKey(info.hbBot(), config.user(), info.network())).orElse(null)
+                instanceof VisitingState.Trusted t && !t.lapsed();
     }
 
     private TrustKey keyOf(RoomId room) {
@@ -1132,31 +1159,41 @@ public final class VisitingBridge implements AutoCloseable {
         return config.ircNetworks().stream().filter(n -> n.network().equals(network)).findFirst().orElse(null);
     }
 
-    /** Joins the user's connections to the channels of the rooms of every hosting bridge with trust in force. */
+    /**
+     * Joins the user's connections to the channels of the rooms of every hosting bridge with trust in force, and
+     * of the live portal rooms.
+     */
     private void joinChannels() {
+        List<NeededChannel> needed = new ArrayList<>();
         for (Map.Entry<RoomId, BridgeInfo> b : bridged.entrySet()) {
             BridgeInfo info = b.getValue();
             TrustKey key = new TrustKey(info.hbBot(), config.user(), info.network());
-            if (!(engine.state(key).orElse(null) instanceof VisitingState.Trusted)) {
-                continue;
+            if (engine.state(key).orElse(null) instanceof VisitingState.Trusted) {
+                needed.add(new NeededChannel(b.getKey(), info.network(), info.channel()));
             }
-            IrcNetworkConfig n = networkConfig(info.network());
+        }
+        portals.live().forEach(p -> needed.add(new NeededChannel(p.room(), p.network(), p.channel())));
+        for (NeededChannel c : needed) {
+            IrcNetworkConfig n = networkConfig(c.network());
             IrcConnection conn = n == null ? null : irc.get(n.id());
             Optional<IrcSession> session = conn == null ? Optional.empty() : conn.session();
             if (session.isEmpty() || !session.get().isRegistered()) {
                 continue;
             }
             if (joined.computeIfAbsent(n.id(), id -> new HashSet<>()).add(session.get().caseMapping()
-                    .fold(info.channel()))) {
-                LOG.info("joining {} on {} for {}", info.channel(), n.id(), b.getKey());
-                conn.send(IrcMessage.of("JOIN", info.channel())).whenComplete((v, e) -> {
+                    .fold(c.channel()))) {
+                LOG.info("joining {} on {} for {}", c.channel(), n.id(), c.room());
+                conn.send(IrcMessage.of("JOIN", c.channel())).whenComplete((v, e) -> {
                     if (e != null) {
-                        LOG.warn("could not join {} on {}: {}", info.channel(), n.id(), e.getMessage());
+                        LOG.warn("could not join {} on {}: {}", c.channel(), n.id(), e.getMessage());
                     }
                 });
             }
         }
     }
+
+    /** A channel the user's connection is to be in, for {@code room}. */
+    private record NeededChannel(RoomId room, Network network, String channel) {}
 
     /** Parts the channels of {@code key}'s rooms: the hosting bridge relays the user there again (§11.3). */
     private void partChannels(TrustKey key) {
@@ -1167,8 +1204,9 @@ public final class VisitingBridge implements AutoCloseable {
             return;
         }
         for (BridgeInfo info : bridged.values()) {
-            if (!info.hbBot().equals(key.hbBot()) || !info.network().equals(key.network())) {
-                continue;
+            if (!info.hbBot().equals(key.hbBot()) || !info.network().equals(key.network())
+                    || portals.needs(info.network(), info.channel())) {
+                continue; // another relation's, or a live portal still needs the channel
             }
             if (joined.getOrDefault(n.id(), Set.of()).remove(session.get().caseMapping().fold(info.channel()))) {
                 LOG.info("parting {} on {}: trust with {} ended", info.channel(), n.id(), key.hbBot());
@@ -1218,7 +1256,10 @@ public final class VisitingBridge implements AutoCloseable {
             @Override
             public void onEvent(IrcMessage message) {
                 if (message.is("PRIVMSG") || message.is("NOTICE")) {
-                    onCore(() -> ircMessage(n, message));
+                    onCore(() -> {
+                        ircMessage(n, message);
+                        portals.ircLine(n, message);
+                    });
                 }
             }
 
