@@ -225,9 +225,13 @@ final class Portals {
         String type = e.path("type").asText();
         if ("m.room.member".equals(type) || "m.room.join_rules".equals(type)
                 || "m.room.canonical_alias".equals(type)) {
-            blocked.removeIf(pair -> pair.contains(room)); // what kept a portal from retiring may have changed
-            if ("m.room.member".equals(type) && e.path("state_key").isTextual()) {
-                rooms.membership(room, UserId.parse(e.get("state_key").textValue()),
+            String member = e.path("state_key").asText("");
+            // What kept a portal from retiring may have changed: anything in the portal, the user in the other room.
+            if (rooms.isLivePortal(room) || config.user().value().equals(member)) {
+                blocked.removeIf(pair -> pair.contains(room));
+            }
+            if ("m.room.member".equals(type) && !member.isEmpty()) {
+                rooms.membership(room, UserId.parse(member),
                         "join".equals(e.path("content").path("membership").asText()));
             }
             return;
