@@ -92,6 +92,7 @@ class PortalRoomIT {
                 assertEquals(vbBot.userId(), bridgeEvent.path("sender").asText());
                 assertEquals(vbBot.userId(), bridgeEvent.path("content").path("bridgebot").asText());
                 assertEquals(lone, bridgeEvent.path("content").path("channel").path("id").asText());
+                assertEquals(alice.userId(), bridgeEvent.path("content").path("org.matrix.msc3647.portal").asText());
                 assertTrue(state.stream().anyMatch(e -> "m.room.join_rules".equals(e.path("type").asText())
                         && "invite".equals(e.path("content").path("join_rule").asText())), state.toString());
             }

@@ -64,8 +64,8 @@ final class Portals {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The prefix of the portals' bridge state keys: this bridge's software. */
     static final String STATE_KEY_PREFIX = "dev.byob.visiting";
-    /** The content field of a portal's bridge event naming the user it was made for. */
-    static final String PORTAL_FIELD = "dev.byob.portal_of";
+    /** The content field of a portal's bridge event naming the user it was made for: not a hosting bridge (§13.3). */
+    static final String PORTAL_FIELD = "org.matrix.msc3647.portal";
     /** The relay log's ids of lines relayed into portals, and the transaction ids of those relays. */
     static final String USER_LINE = "portal.u.";
     static final String OTHER_LINE = "portal.b.";
@@ -131,6 +131,11 @@ final class Portals {
     /** Whether {@code info} is this bridge's own (a portal's bridge event): never a hosting bridge. */
     boolean isOwn(BridgeInfo info) {
         return info.hbBot().equals(botId);
+    }
+
+    /** Whether a bridge event's {@code content} marks a visiting bridge's portal, this one's or another's. */
+    static boolean isPortalEvent(JsonNode content) {
+        return content.has(PORTAL_FIELD);
     }
 
     /** Whether a live portal needs the user's connection in {@code channel} on {@code network}. */

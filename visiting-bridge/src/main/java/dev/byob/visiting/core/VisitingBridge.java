@@ -457,8 +457,8 @@ public final class VisitingBridge implements AutoCloseable {
         switch (reading.verdict()) {
             case VALID -> {
                 BridgeInfo info = reading.info().orElseThrow();
-                if (portals.isOwn(info)) {
-                    return; // this bridge's portal room: not a hosting bridge
+                if (portals.isOwn(info) || Portals.isPortalEvent(e.path("content"))) {
+                    return; // a visiting bridge's portal room (this one's or another's): not a hosting bridge
                 }
                 LOG.debug("{} is bridged to {} {} by {}", room, info.network(), info.channel(), info.hbBot());
                 bridged.put(room, info);

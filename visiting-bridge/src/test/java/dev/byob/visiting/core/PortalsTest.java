@@ -15,4 +15,13 @@ class PortalsTest {
         assertEquals(new Formatting.Message(Formatting.Kind.NOTICE, "-bob- the topic is set"),
                 Portals.asRelayBot("bob", new Formatting.Message(Formatting.Kind.NOTICE, "the topic is set")));
     }
+
+    @Test
+    void isPortalEvent_onlyWithThePortalField() {
+        com.fasterxml.jackson.databind.node.ObjectNode content = new com.fasterxml.jackson.databind.ObjectMapper()
+                .createObjectNode().put("bridgebot", "@vb:example.org");
+        assertEquals(false, Portals.isPortalEvent(content));
+        content.put("org.matrix.msc3647.portal", "@alice:example.org");
+        assertEquals(true, Portals.isPortalEvent(content));
+    }
 }
