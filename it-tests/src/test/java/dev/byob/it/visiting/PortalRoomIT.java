@@ -200,9 +200,12 @@ class PortalRoomIT {
             // After a restart: the retirement is remembered (no second tombstone), the other portal still relays.
             vb.stop();
             int seenBefore = bob.received().size();
+            String whileAway = "while the bridge was away " + Names.unique("m");
+            String awayId = aliceClient.sendText(withCarol, whileAway);
             vb = VisitingBridge.create(config, Credentials.load(config)).start();
             awaitTrusted(vb, "trust resumed");
             awaitJoin(bob, aliceIrc, shared, seenBefore);
+            assertEquals(awayId, bob.awaitPrivmsg(shared, whileAway, WAIT).tag(ORIGIN_TAG));
             String sharedAgain = "again in the shared channel " + Names.unique("m");
             bob.privmsg(shared, sharedAgain);
             aliceClient.awaitMessage(withCarol, "<" + bob.nick() + "> " + sharedAgain, WAIT);
@@ -213,6 +216,8 @@ class PortalRoomIT {
                     after.body());
             assertEquals(1, aliceClient.seen().stream().filter(e -> portal.equals(e.roomId())
                     && "m.room.tombstone".equals(e.type())).count());
+            assertEquals(1, bob.received().stream().filter(m -> m.is("PRIVMSG") && whileAway.equals(m.param(1)))
+                    .count(), "alice's message from while the bridge was away, on IRC: " + bob.received());
         } finally {
             if (vb != null) {
                 vb.stop();

@@ -322,6 +322,7 @@ final class Portals {
     private void send(Lease.Direction direction, String id) {
         Optional<RelayLog.Entry> entry = log.get(direction, id).filter(x -> !x.status().finished());
         if (entry.isEmpty()) {
+            attempts.remove(id);
             return;
         }
         RelayLog.Entry e = entry.get();
@@ -329,6 +330,7 @@ final class Portals {
         Optional<PortalRooms.Portal> portal = rooms.livePortals().stream().filter(p -> p.room().equals(room))
                 .findFirst();
         if (portal.isEmpty() || e.message().isEmpty()) {
+            attempts.remove(id);
             log.left(direction, id, "the portal is retired", Instant.now());
             return;
         }
