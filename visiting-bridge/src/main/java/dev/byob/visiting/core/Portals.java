@@ -444,15 +444,27 @@ final class Portals {
                         || blocked.contains(pair) || !trustLive.test(info)) {
                     continue;
                 }
-                if (tryRetire(p, info, hbRoom)) {
+                Outcome outcome = tryRetire(p, info, hbRoom);
+                if (outcome == Outcome.RETIRED) {
                     break;
+                } else if (outcome == Outcome.KEPT) {
+                    blocked.add(pair);
                 }
-                blocked.add(pair);
             }
         }
     }
 
-    private boolean tryRetire(PortalRooms.Portal p, BridgeInfo info, RoomId hbRoom) {
+    /** What one look at a (portal, hosting bridge room) pair came to. */
+    private enum Outcome {
+        /** Retired, now or before. */
+        RETIRED,
+        /** Not retirable as things are. */
+        KEPT,
+        /** The homeserver could not be asked: again at the next review. */
+        RETRY
+    }
+
+    private Outcome tryRetire(PortalRooms.Portal p, BridgeInfo info, RoomId hbRoom) {
         Set<UserId> inPortal;
         Set<UserId> inHbRoom;
         boolean open;
@@ -460,13 +472,19 @@ final class Portals {
             inPortal = bot.joinedMembers(p.room()).keySet();
             inHbRoom = user.joinedMembers(hbRoom).keySet();
             open = isOpen(p.room());
+        } catch (MatrixException e) {
+            boolean later = e.isRateLimited() || e.status() >= 500;
+            LOG.warn("could not read the members or state of the portal {} or of {}{}: {}", p.room(), hbRoom,
+                    later ? " (asked again later)" : "", e.getMessage());
+            return later ? Outcome.RETRY : Outcome.KEPT;
         } catch (MatrixRequestException e) {
-            LOG.warn("could not read the members of the portal {} or of {}: {}", p.room(), hbRoom, e.getMessage());
-            return false;
+            LOG.warn("could not read the members of the portal {} or of {} (asked again later): {}", p.room(), hbRoom,
+                    e.getMessage());
+            return Outcome.RETRY;
         }
         if (!inHbRoom.contains(info.hbBot())) {
             LOG.info("not retiring the portal {}: {} is not in {} (§2.2)", p.room(), info.hbBot(), hbRoom);
-            return false;
+            return Outcome.KEPT;
         }
         rooms.members(p.room(), inPortal);
         rooms.openness(p.room(), open);
@@ -477,14 +495,14 @@ final class Portals {
             others.remove(p.user());
             LOG.info("not retiring the portal {} for {}: {}", p.room(), hbRoom, open ? "it is open to anyone"
                     : !others.isEmpty() ? "others are in it: " + others : p.user() + " has not joined " + hbRoom);
-            return false;
+            return Outcome.KEPT;
         }
         if (!store.portalRetiring(p.room(), hbRoom, t.get().body(), Instant.now())) {
-            return true; // retired already (never twice)
+            return Outcome.RETIRED; // retired already (never twice)
         }
         LOG.info("retiring the portal {}: {} bridges {} in {}", p.room(), info.hbBot(), p.channel(), hbRoom);
         finishRetiring(p.room(), hbRoom, t.get().body(), p.channel(), p.network());
-        return true;
+        return Outcome.RETIRED;
     }
 
     /** Whether anyone may join {@code room}: join rule {@code public}, or an alias (canonical or alternative). */

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.byob.kit.irc.Formatting;
 import dev.byob.kit.matrix.MatrixClient;
+import dev.byob.kit.matrix.RetryPolicy;
 import dev.byob.protocol.discovery.BridgeInfo;
 import dev.byob.protocol.id.Network;
 import dev.byob.protocol.id.RoomId;
@@ -50,6 +51,8 @@ class PortalsTest {
     static final RoomId PORTAL = RoomId.parse("!portal:example.org");
     static final RoomId HB_ROOM = RoomId.parse("!chat:hb.example");
     static final Network LIBERA = Network.irc("libera");
+    /** An answer that makes the stand-in fail with 500. */
+    static final String DOWN = "500";
 
     @TempDir
     Path dir;
@@ -85,7 +88,8 @@ class PortalsTest {
                 synchronized (answers) {
                     for (Map.Entry<String, String> a : answers.entrySet()) {
                         if (key.startsWith(a.getKey())) {
-                            return json(200, a.getValue());
+                            return a.getValue().equals(DOWN) ? json(500, "{\"errcode\": \"M_UNKNOWN\"}")
+                                    : json(200, a.getValue());
                         }
                     }
                 }
@@ -98,8 +102,10 @@ class PortalsTest {
         VisitingBridgeConfig config = new VisitingBridgeConfig(dir.resolve("config.yaml"), server.url("/").uri(), ALICE,
                 Optional.of(BOT), dir, List.of(new IrcNetworkConfig("libera", "127.0.0.1", 6667, false, "alice",
                 "alice")));
-        MatrixClient user = MatrixClient.builder(server.url("/").uri(), "user-token").build();
-        MatrixClient bot = MatrixClient.builder(server.url("/").uri(), "bot-token").build();
+        MatrixClient user = MatrixClient.builder(server.url("/").uri(), "user-token").retryPolicy(RetryPolicy.none())
+                .build();
+        MatrixClient bot = MatrixClient.builder(server.url("/").uri(), "bot-token").retryPolicy(RetryPolicy.none())
+                .build();
         portals = new Portals(config, user, bot, BOT, store, userDm, Map.of(), core, joins::incrementAndGet);
     }
 
@@ -316,5 +322,23 @@ class PortalsTest {
         assertFalse(Portals.isPortalEvent(content));
         content.put("org.matrix.msc3647.portal", ALICE.value());
         assertTrue(Portals.isPortalEvent(content));
+    }
+
+    @Test
+    void review_homeserverFailing_asksAgainAtTheNextReview_butARefusalWaitsForAChange() {
+        livePortal();
+        answers.put("GET rooms/" + PORTAL + "/joined_members", DOWN);
+        portals.review(Map.of(HB_ROOM, hbBridge("#chat")), info -> true);
+        assertEquals(List.of("GET rooms/" + PORTAL + "/joined_members"), requests);
+        answers.remove("GET rooms/" + PORTAL + "/joined_members"); // now M_NOT_FOUND: the bot is not there
+        portals.review(Map.of(HB_ROOM, hbBridge("#chat")), info -> true);
+        assertEquals(2, requests.size(), requests.toString());
+        portals.review(Map.of(HB_ROOM, hbBridge("#chat")), info -> true);
+        assertEquals(2, requests.size(), "a refusal is not asked again without a change: " + requests);
+        tombstoneAnswers(ALICE, BOT);
+        portals.userEvent(PORTAL, JSON.createObjectNode().put("type", "m.room.member")
+                .put("state_key", BOT.value()).set("content", JSON.createObjectNode().put("membership", "join")), false);
+        portals.review(Map.of(HB_ROOM, hbBridge("#chat")), info -> true);
+        assertEquals(StateStore.PortalStage.RETIRED, store.portals().get(0).stage(), requests.toString());
     }
 }
