@@ -88,7 +88,7 @@ import org.slf4j.LoggerFactory;
  * those that did not. Relays observed (by anyone) and fill-ins reported are recorded and never repeated.
  *
  * <p>With a bot account, the bot's DM with the user takes commands ({@code help}, {@code status},
- * {@code logout}, {@code login}; only the user's) and carries notices: trust established, trust ended (another
+ * {@code logout}, {@code login}, {@code portal}, the last handled by {@link Portals}; only the user's) and carries notices: trust established, trust ended (another
  * visiting bridge took over, or a logout completed), a hosting bridge not answering.
  */
 public final class VisitingBridge implements AutoCloseable {
