@@ -35,6 +35,11 @@ public final class VisitingBridgeAppservices implements AppserviceProvider {
     public static final String HANDOVER_BOT = "hbvbhand_bridge";
     public static final String HANDOVER_GHOSTS = "hbvbhand_irc_";
 
+    /** The hosting bridge that meets the visiting bridge's portal rooms ({@code PortalRoomIT}). */
+    public static final String PORTAL_ID = "byob-vb-portal-it";
+    public static final String PORTAL_BOT = "hbvbportal_bridge";
+    public static final String PORTAL_GHOSTS = "hbvbportal_irc_";
+
     @Override
     public List<AppserviceRegistration> appservices(String serverName) {
         return List.of(HostingBridgeAppservices.registration(LOGOUT_ID, LOGOUT_BOT, LOGOUT_GHOSTS, serverName),
@@ -42,6 +47,7 @@ public final class VisitingBridgeAppservices implements AppserviceProvider {
                 HostingBridgeAppservices.registration(CRASH_ID, CRASH_BOT, CRASH_GHOSTS, serverName),
                 HostingBridgeAppservices.registration(DOUBT_ID, DOUBT_BOT, DOUBT_GHOSTS, serverName),
                 HostingBridgeAppservices.registration(LAPSE_ID, LAPSE_BOT, LAPSE_GHOSTS, serverName),
-                HostingBridgeAppservices.registration(HANDOVER_ID, HANDOVER_BOT, HANDOVER_GHOSTS, serverName));
+                HostingBridgeAppservices.registration(HANDOVER_ID, HANDOVER_BOT, HANDOVER_GHOSTS, serverName),
+                HostingBridgeAppservices.registration(PORTAL_ID, PORTAL_BOT, PORTAL_GHOSTS, serverName));
     }
 }

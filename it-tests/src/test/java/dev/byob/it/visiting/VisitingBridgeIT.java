@@ -194,7 +194,7 @@ class VisitingBridgeIT {
         return dm;
     }
 
-    private static RoomEvent awaitNotice(MatrixUserClient aliceClient, String dm, String vbBot, String containing) {
+    static RoomEvent awaitNotice(MatrixUserClient aliceClient, String dm, String vbBot, String containing) {
         return aliceClient.awaitEvent("a notice from " + vbBot + " saying \"" + containing + "\"",
                 e -> dm.equals(e.roomId()) && vbBot.equals(e.sender()) && "m.room.message".equals(e.type())
                         && "m.notice".equals(e.content().path("msgtype").asText()) && e.body().contains(containing),
@@ -683,7 +683,7 @@ class VisitingBridgeIT {
     }
 
     /** Runs the visiting bridge's command line, answering its questions with {@code answers}. */
-    private static int cli(List<String> answers, String... args) {
+    static int cli(List<String> answers, String... args) {
         Deque<String> queue = new ArrayDeque<>(answers);
         StringWriter err = new StringWriter();
         CommandLine cmd = Main.commandLine(q -> queue.poll());
@@ -696,7 +696,7 @@ class VisitingBridgeIT {
         return exit;
     }
 
-    private static void awaitTrusted(VisitingBridge vb, String what) throws InterruptedException {
+    static void awaitTrusted(VisitingBridge vb, String what) throws InterruptedException {
         Predicate<VisitingState> live = s -> s instanceof VisitingState.Trusted t && !t.lapsed();
         Instant end = Instant.now().plus(WAIT);
         Map<TrustKey, VisitingState> relations = Map.of();

@@ -6,10 +6,12 @@ import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.id.UserId;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * The portal rooms a visiting bridge created for its user, and when to retire one (spec §13.3), sans-IO.
@@ -22,7 +24,8 @@ import java.util.Set;
  * <p>This class decides only; the embedder sends the tombstone. It never decides to tombstone a room the
  * VB did not create (it knows only the rooms passed to {@link #created}), a public room, a room in which
  * anyone other than the VB's own bots and the portal's user is joined, or a portal whose user has not
- * joined the replacement; and it decides each portal's tombstone at most once. Not thread-safe.
+ * joined the replacement; and it decides each portal's tombstone at most once. Channel names are compared
+ * after the network's case folding (IRC's {@code #Chat} and {@code #chat} are one channel). Not thread-safe.
  */
 public final class PortalRooms {
 
@@ -56,11 +59,29 @@ public final class PortalRooms {
     }
 
     private final Set<UserId> ownBots;
+    private final UnaryOperator<String> channelFold;
     private final Map<RoomId, Entry> portals = new LinkedHashMap<>();
 
-    /** @param ownBots the VB's own bots: their membership in a portal never keeps it from being retired */
+    /**
+     * Channel names compared exactly.
+     *
+     * @param ownBots the VB's own bots: their membership in a portal never keeps it from being retired
+     */
     public PortalRooms(Set<UserId> ownBots) {
+        this(ownBots, UnaryOperator.identity());
+    }
+
+    /**
+     * @param ownBots the VB's own bots: their membership in a portal never keeps it from being retired
+     * @param channelFold the network's case folding of channel names (on IRC, the server's {@code CASEMAPPING})
+     */
+    public PortalRooms(Set<UserId> ownBots, UnaryOperator<String> channelFold) {
         this.ownBots = Set.copyOf(ownBots);
+        this.channelFold = Objects.requireNonNull(channelFold, "channelFold");
+    }
+
+    private boolean sameChannel(Portal p, Network network, String channel) {
+        return p.network().equals(network) && channelFold.apply(p.channel()).equals(channelFold.apply(channel));
     }
 
     /**
@@ -72,8 +93,7 @@ public final class PortalRooms {
         Objects.requireNonNull(portal, "portal");
         for (Entry e : portals.values()) {
             Portal p = e.portal;
-            if (!e.retired && p.network().equals(portal.network()) && p.channel().equals(portal.channel())
-                    && p.user().equals(portal.user())) {
+            if (!e.retired && sameChannel(p, portal.network(), portal.channel()) && p.user().equals(portal.user())) {
                 throw new IllegalStateException(p.user() + " already has the portal " + p.room() + " to "
                         + p.channel() + " on " + p.network());
             }
@@ -90,6 +110,18 @@ public final class PortalRooms {
             } else {
                 e.joined.remove(member);
             }
+        }
+    }
+
+    /**
+     * Who is joined to one of the VB's portals now, read from the homeserver: replaces what {@link #membership}
+     * recorded. Other rooms are not kept.
+     */
+    public void members(RoomId room, Set<UserId> joined) {
+        Entry e = portals.get(room);
+        if (e != null) {
+            e.joined.clear();
+            e.joined.addAll(joined);
         }
     }
 
@@ -118,7 +150,7 @@ public final class PortalRooms {
         }
         for (Entry e : portals.values()) {
             Portal p = e.portal;
-            if (e.retired || e.open || !p.network().equals(bridge.network()) || !p.channel().equals(bridge.channel())
+            if (e.retired || e.open || !sameChannel(p, bridge.network(), bridge.channel())
                     || !joinedHbRoom.contains(p.user())) {
                 continue;
             }
@@ -137,5 +169,16 @@ public final class PortalRooms {
     public boolean isLivePortal(RoomId room) {
         Entry e = portals.get(room);
         return e != null && !e.retired;
+    }
+
+    /** The live portal of {@code user} to {@code channel} on {@code network}, if the VB has one. */
+    public Optional<Portal> livePortal(Network network, String channel, UserId user) {
+        return portals.values().stream().filter(e -> !e.retired && e.portal.user().equals(user)
+                && sameChannel(e.portal, network, channel)).map(e -> e.portal).findFirst();
+    }
+
+    /** The VB's portals not retired, in the order they were created. */
+    public List<Portal> livePortals() {
+        return portals.values().stream().filter(e -> !e.retired).map(e -> e.portal).toList();
     }
 }

@@ -101,4 +101,42 @@ class PortalRoomsTest {
         assertThrows(IllegalStateException.class, () -> rooms.created(
                 new PortalRooms.Portal(RoomId.parse("!again:home.example"), NETWORK, "#chat", USER)));
     }
+
+    @Test
+    void hbRoomFound_channelInAnotherCase_matchesUnderTheNetworksFolding() {
+        PortalRooms folding = new PortalRooms(Set.of(VB_BOT), c -> c.toLowerCase(java.util.Locale.ROOT));
+        folding.created(new PortalRooms.Portal(PORTAL, NETWORK, "#Chat", USER));
+        assertEquals(Optional.of(new PortalRooms.Portal(PORTAL, NETWORK, "#Chat", USER)),
+                folding.livePortal(NETWORK, "#CHAT", USER));
+        assertTrue(folding.hbRoomFound(bridge(NETWORK, "#chat", true), HB_ROOM, true, JOINED).isPresent());
+        assertTrue(rooms.hbRoomFound(bridge(NETWORK, "#Chat", true), HB_ROOM, true, JOINED).isEmpty(),
+                "without folding, #Chat is another channel");
+    }
+
+    @Test
+    void members_readFromTheHomeserver_replaceWhatMembershipRecorded() {
+        portal();
+        rooms.membership(PORTAL, BOB, true);
+        rooms.members(PORTAL, Set.of(USER, VB_BOT));
+        assertTrue(rooms.hbRoomFound(bridge(NETWORK, "#chat", true), HB_ROOM, true, JOINED).isPresent());
+    }
+
+    @Test
+    void members_aStrangerSeenOnlyOnTheHomeserver_keepsThePortal() {
+        portal();
+        rooms.members(PORTAL, Set.of(USER, VB_BOT, BOB));
+        assertTrue(rooms.hbRoomFound(bridge(NETWORK, "#chat", true), HB_ROOM, true, JOINED).isEmpty());
+        assertEquals(1, rooms.livePortals().size());
+    }
+
+    @Test
+    void livePortals_afterTheTombstone_leaveOutTheRetiredOne_andANewPortalMayBeCreated() {
+        portal();
+        rooms.hbRoomFound(bridge(NETWORK, "#chat", true), HB_ROOM, true, JOINED).orElseThrow();
+        assertTrue(rooms.livePortals().isEmpty());
+        assertTrue(rooms.livePortal(NETWORK, "#chat", USER).isEmpty());
+        RoomId again = RoomId.parse("!again:home.example");
+        rooms.created(new PortalRooms.Portal(again, NETWORK, "#chat", USER));
+        assertTrue(rooms.isLivePortal(again));
+    }
 }

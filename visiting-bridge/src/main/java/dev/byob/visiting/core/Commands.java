@@ -3,6 +3,7 @@ package dev.byob.visiting.core;
 import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.trust.TrustKey;
 import dev.byob.protocol.visiting.VisitingState;
+import dev.byob.visiting.store.StateStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -29,6 +30,12 @@ final class Commands {
         /** {@code login}: bridge again after a logout or after another bridge took over. */
         record Login() implements Command {}
 
+        /** {@code portal <network> <#channel>}: a private room of the user's for a channel no hosting bridge bridges. */
+        record Portal(String network, String channel) implements Command {}
+
+        /** A known command with wrong arguments; {@code message} says how it is used. */
+        record BadUsage(String message) implements Command {}
+
         /** Anything else. */
         record Unknown(String word) implements Command {}
     }
@@ -49,14 +56,20 @@ final class Commands {
             "  status  which rooms are bridged, by which hosting bridges, and the trust and lease with each",
             "  logout  ask every hosting bridge to relay you again, then stop bridging",
             "  login   bridge again after a logout or after another bridge took over",
+            "  portal <network> <#channel>  a private room of yours for a channel no hosting bridge bridges: this",
+            "          bridge joins it as you, shows the others' lines through its bot, and retires the room",
+            "          (a tombstone pointing there) once a hosting bridge it trusts bridges that channel in a room",
+            "          you joined",
             "  help    this text");
+    static final String PORTAL_USAGE = "Usage: portal <network> <#channel>, for example: portal libera #chat";
 
     private Commands() {
     }
 
     /** The command in {@code body}: its first word, case-insensitive, with or without a leading {@code !}. */
     static Command parse(String body) {
-        String word = body.strip().split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
+        String[] words = body.strip().split("\\s+");
+        String word = words[0].toLowerCase(Locale.ROOT);
         if (word.startsWith("!")) {
             word = word.substring(1);
         }
@@ -65,8 +78,23 @@ final class Commands {
             case "status" -> new Command.Status();
             case "logout" -> new Command.Logout();
             case "login" -> new Command.Login();
+            case "portal" -> portal(words);
             default -> new Command.Unknown(word);
         };
+    }
+
+    private static Command portal(String[] words) {
+        if (words.length != 3) {
+            return new Command.BadUsage(PORTAL_USAGE);
+        }
+        String channel = words[2];
+        // RFC 2812 channel names: a prefix, then no space, comma, BEL or colon; at most 50 characters.
+        if (channel.length() < 2 || channel.length() > 50 || "#&+!".indexOf(channel.charAt(0)) < 0
+                || channel.chars().anyMatch(c -> c == ',' || c == 7 || c == ':' || Character.isISOControl(c))) {
+            return new Command.BadUsage("\"" + channel + "\" is not an IRC channel name (it starts with # or &). "
+                    + PORTAL_USAGE);
+        }
+        return new Command.Portal(words[1], channel);
     }
 
     /** The answer to an unknown command. */
@@ -75,11 +103,31 @@ final class Commands {
                 + " Send \"help\" for the list.";
     }
 
-    /** The answer to {@code status}. */
+    /** The answer to {@code status}, without portal rooms. */
     static String status(List<RelationStatus> relations, boolean loggedOut, Instant now) {
+        return status(relations, List.of(), loggedOut, now);
+    }
+
+    /** The answer to {@code status}: the hosting bridges, then the portal rooms this bridge created. */
+    static String status(List<RelationStatus> relations, List<StateStore.StoredPortal> portals, boolean loggedOut,
+                         Instant now) {
         StringBuilder out = new StringBuilder();
         if (loggedOut) {
             out.append("Logged out: not bridging. Send \"login\" to bridge again.\n");
+        }
+        if (!portals.isEmpty()) {
+            out.append("Portal rooms of this bridge:\n");
+            for (StateStore.StoredPortal p : portals) {
+                out.append("  ").append(p.channel()).append(" on ").append(p.network().id()).append(" = ")
+                        .append(p.room()).append(switch (p.stage()) {
+                            case LIVE -> ": bridged by this bridge";
+                            case RETIRING, RETIRED -> ": retired, " + p.channel() + " is bridged in "
+                                    + p.replacement().map(RoomId::value).orElse("another room");
+                        }).append('\n');
+            }
+        }
+        if (relations.isEmpty() && !portals.isEmpty()) {
+            return out.toString().stripTrailing();
         }
         if (relations.isEmpty()) {
             out.append("No bridged rooms found yet: none of your rooms has a hosting bridge for a network this"

@@ -92,7 +92,7 @@ import org.slf4j.LoggerFactory;
  * those that did not. Relays observed (by anyone) and fill-ins reported are recorded and never repeated.
  *
  * <p>With a bot account, the bot's DM with the user takes commands ({@code help}, {@code status},
- * {@code logout}, {@code login}; only the user's) and carries notices: trust established, trust ended (another
+ * {@code logout}, {@code login}, {@code portal}, the last handled by {@link Portals}; only the user's) and carries notices: trust established, trust ended (another
  * visiting bridge took over, or a logout completed), a hosting bridge not answering.
  */
 public final class VisitingBridge implements AutoCloseable {
@@ -192,6 +192,7 @@ public final class VisitingBridge implements AutoCloseable {
     /** Relations whose lapse the user was told about. */
     private final Set<TrustKey> lapseNotified = new HashSet<>();
     private final UserDm userDm;
+    private final Portals portals;
     private boolean loggedOut;
     private boolean loggingOut;
     private ScheduledFuture<?> tick;
@@ -226,6 +227,8 @@ public final class VisitingBridge implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.portals = new Portals(config, user.client, bot.client, bot.id, store, userDm, irc, core,
+                this::joinChannels);
     }
 
     /**
@@ -252,6 +255,7 @@ public final class VisitingBridge implements AutoCloseable {
                 store.dms(StateStore.DmOwner.USER).forEach((hb, room) -> user.dms.put(hb, new Dm(room, true)));
             }
             loggedOut = store.loggedOut();
+            portals.load();
             store.ends().forEach((k, e) -> ended.put(k, e.code() + ": " + e.reason()));
             int pruned = log.prune(Instant.now().minus(LOG_KEPT));
             if (pruned > 0) {
@@ -430,10 +434,16 @@ public final class VisitingBridge implements AutoCloseable {
                 if (a == user && !e.has("state_key")) {
                     matrixMessage(room, e, initial);
                 }
+                if (a == user) {
+                    portals.userEvent(room, e, initial);
+                }
                 if (a == bot && bot != user && userDm.is(room) && !initial) {
                     controlEvent(e);
                 }
             }
+        }
+        if (a == user) {
+            portals.review(bridged, this::trustLive);
         }
         a.synced = true;
         String next = answer.path("next_batch").asText(null);
@@ -457,6 +467,9 @@ public final class VisitingBridge implements AutoCloseable {
         switch (reading.verdict()) {
             case VALID -> {
                 BridgeInfo info = reading.info().orElseThrow();
+                if (portals.isOwn(info) || Portals.isPortalEvent(e.path("content"))) {
+                    return; // a visiting bridge's portal room (this one's or another's): not a hosting bridge
+                }
                 LOG.debug("{} is bridged to {} {} by {}", room, info.network(), info.channel(), info.hbBot());
                 bridged.put(room, info);
                 TrustKey key = new TrustKey(info.hbBot(), config.user(), info.network());
@@ -566,6 +579,7 @@ public final class VisitingBridge implements AutoCloseable {
             userDm.tell("Trust established with " + key.hbBot() + " on " + key.network().id() + " (epoch "
                     + t.receipt().epoch() + "): this bridge now relays you there as " + accountOn(key.network())
                     + ", and the hosting bridge steps aside.");
+            portals.review(bridged, this::trustLive);
         } else if (o instanceof VisitingOutput.LeaseRenewed renewed) {
             leaseRenewed(key, renewed);
         } else if (o instanceof VisitingOutput.LeaseLapsed) {
@@ -739,7 +753,11 @@ public final class VisitingBridge implements AutoCloseable {
         if (command instanceof Commands.Command.Help) {
             userDm.say(Commands.HELP);
         } else if (command instanceof Commands.Command.Status) {
-            userDm.say(Commands.status(statuses(), loggedOut, now));
+            userDm.say(Commands.status(statuses(), portals.all(), loggedOut, now));
+        } else if (command instanceof Commands.Command.Portal p) {
+            portals.command(p, bridged);
+        } else if (command instanceof Commands.Command.BadUsage b) {
+            userDm.say(b.message());
         } else if (command instanceof Commands.Command.Logout) {
             logout(now);
         } else if (command instanceof Commands.Command.Login) {
@@ -977,6 +995,9 @@ public final class VisitingBridge implements AutoCloseable {
     private void restoreUnfinished() {
         Instant now = Instant.now();
         for (RelayLog.Entry e : log.unfinished()) {
+            if (portals.restore(e)) {
+                continue;
+            }
             if (e.status() == RelayLog.Status.SENDING && e.direction() == Lease.Direction.TO_REMOTE) {
                 // It may have gone out. The hosting bridge saw whether it did and fills it in if not (§12.3, §12.7).
                 log.left(e.direction(), e.messageId(), "in doubt after a restart", now);
@@ -999,6 +1020,12 @@ public final class VisitingBridge implements AutoCloseable {
         VisitingState state = engine.state(key).orElse(null);
         return state instanceof VisitingState.Requested || state instanceof VisitingState.Proving
                 || state instanceof VisitingState.Answered;
+    }
+
+    /** Whether the trust with the hosting bridge of {@code info} is live: established, its lease not lapsed. */
+    private boolean trustLive(BridgeInfo info) {
+        return engine.state(new TrustKey(info.hbBot(), config.user(), info.network())).orElse(null)
+                instanceof VisitingState.Trusted t && !t.lapsed();
     }
 
     private TrustKey keyOf(RoomId room) {
@@ -1185,34 +1212,43 @@ public final class VisitingBridge implements AutoCloseable {
         return config.ircNetworks().stream().filter(n -> n.network().equals(network)).findFirst().orElse(null);
     }
 
-    /** Joins the user's connections to the channels of the rooms of every hosting bridge with trust in force. */
+    /**
+     * Joins the user's connections to the channels of the rooms of every hosting bridge with trust in force, and
+     * of the live portal rooms.
+     */
     private void joinChannels() {
+        List<NeededChannel> needed = new ArrayList<>();
         for (Map.Entry<RoomId, BridgeInfo> b : bridged.entrySet()) {
             BridgeInfo info = b.getValue();
             TrustKey key = new TrustKey(info.hbBot(), config.user(), info.network());
             // Joined from the request on: the handover at acceptance needs the lines written meanwhile (§12.5).
-            if (!(engine.state(key).orElse(null) instanceof VisitingState.Trusted) && !handshaking(key)) {
-                continue;
+            if (engine.state(key).orElse(null) instanceof VisitingState.Trusted || handshaking(key)) {
+                needed.add(new NeededChannel(b.getKey(), info.network(), info.channel()));
             }
-            IrcNetworkConfig n = networkConfig(info.network());
+        }
+        portals.live().forEach(p -> needed.add(new NeededChannel(p.room(), p.network(), p.channel())));
+        for (NeededChannel c : needed) {
+            IrcNetworkConfig n = networkConfig(c.network());
             IrcConnection conn = n == null ? null : irc.get(n.id());
             Optional<IrcSession> session = conn == null ? Optional.empty() : conn.session();
             if (session.isEmpty() || !session.get().isRegistered()) {
                 continue;
             }
             if (joined.computeIfAbsent(n.id(), id -> new HashSet<>()).add(session.get().caseMapping()
-                    .fold(info.channel()))) {
-                LOG.info("joining {} on {} for {}", info.channel(), n.id(), b.getKey());
-                conn.send(IrcMessage.of("JOIN", info.channel())).whenComplete((v, e) -> {
+                    .fold(c.channel()))) {
+                LOG.info("joining {} on {} for {}", c.channel(), n.id(), c.room());
+                conn.send(IrcMessage.of("JOIN", c.channel())).whenComplete((v, e) -> {
                     if (e != null) {
-                        LOG.warn("could not join {} on {}: {}", info.channel(), n.id(), e.getMessage());
+                        LOG.warn("could not join {} on {}: {}", c.channel(), n.id(), e.getMessage());
                     }
                 });
             }
         }
     }
 
-    /** Parts the channels of {@code key}'s rooms: the hosting bridge relays the user there again (§11.3). */
+    /** A channel the user's connection is to be in, for {@code room}. */
+    private record NeededChannel(RoomId room, Network network, String channel) {}
+
     /** This bridge's own connection joined or left a channel: from when it can see the relays there. */
     private void membership(IrcNetworkConfig n, IrcMessage line, Instant at) {
         IrcConnection conn = irc.get(n.id());
@@ -1250,6 +1286,7 @@ public final class VisitingBridge implements AutoCloseable {
         return since == null || sentAt.get().isBefore(since.plus(CLOCK_MARGIN));
     }
 
+    /** Parts the channels of {@code key}'s rooms: the hosting bridge relays the user there again (§11.3). */
     private void partChannels(TrustKey key) {
         IrcNetworkConfig n = networkConfig(key.network());
         IrcConnection conn = n == null ? null : irc.get(n.id());
@@ -1258,8 +1295,9 @@ public final class VisitingBridge implements AutoCloseable {
             return;
         }
         for (BridgeInfo info : bridged.values()) {
-            if (!info.hbBot().equals(key.hbBot()) || !info.network().equals(key.network())) {
-                continue;
+            if (!info.hbBot().equals(key.hbBot()) || !info.network().equals(key.network())
+                    || portals.needs(info.network(), info.channel())) {
+                continue; // another relation's, or a live portal still needs the channel
             }
             if (joined.getOrDefault(n.id(), Set.of()).remove(session.get().caseMapping().fold(info.channel()))) {
                 LOG.info("parting {} on {}: no trust with {}", info.channel(), n.id(), key.hbBot());
@@ -1310,7 +1348,10 @@ public final class VisitingBridge implements AutoCloseable {
             @Override
             public void onEvent(IrcMessage message) {
                 if (message.is("PRIVMSG") || message.is("NOTICE")) {
-                    onCore(() -> ircMessage(n, message));
+                    onCore(() -> {
+                        ircMessage(n, message);
+                        portals.ircLine(n, message);
+                    });
                 } else if (message.is("JOIN") || message.is("PART") || message.is("KICK")) {
                     Instant at = Instant.now();
                     onCore(() -> membership(n, message, at));

@@ -30,7 +30,8 @@ import org.sqlite.SQLiteConfig;
  * The visiting bridge's durable state in one SQLite file under the data directory: the {@code /sync} tokens,
  * the DMs with hosting bridges' bots and with the user, the trust receipts with their fill-in
  * acknowledgements (so a restart resumes without a new handshake), the relations that ended and must not
- * be renewed without the user's word (§10.5), and the {@link RelayLog}.
+ * be renewed without the user's word (§10.5), the portal rooms it created and whether it retired them (§13.3),
+ * and the {@link RelayLog}.
  *
  * <p>Every change is one transaction, committed with {@code synchronous=FULL} in WAL mode before the method
  * returns: a {@code kill -9} (or a power cut) at any point leaves each change either done or not done. The
@@ -65,7 +66,11 @@ public final class StateStore implements AutoCloseable {
                     + " kind TEXT, text TEXT, observed_at INTEGER NOT NULL,"
                     + " observed_live INTEGER NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
                     + " result TEXT, updated_at INTEGER NOT NULL, PRIMARY KEY (direction, message_id))",
-            "CREATE INDEX relay_by_status ON relay (status, observed_at)"));
+            "CREATE INDEX relay_by_status ON relay (status, observed_at)"),
+            // 2: portal rooms the bridge created for its user (§13.3).
+            List.of("CREATE TABLE portal (room_id TEXT PRIMARY KEY, protocol TEXT NOT NULL, network TEXT NOT NULL,"
+                    + " channel TEXT NOT NULL, user_id TEXT NOT NULL, created_at INTEGER NOT NULL, stage TEXT NOT NULL,"
+                    + " replacement TEXT, body TEXT, updated_at INTEGER NOT NULL)"));
 
     /** Which of the bridge's accounts a DM belongs to. */
     public enum DmOwner {
@@ -82,6 +87,23 @@ public final class StateStore implements AutoCloseable {
 
     /** A relation that ended in a way that forbids a new handshake until the user asks (§10.5). */
     public record TrustEnd(TrustKey key, String code, String reason, Instant endedAt) {}
+
+    /** Where a portal room is in its life. */
+    public enum PortalStage {
+        /** Bridged. */
+        LIVE,
+        /** Its retirement is decided: the tombstone may not be sent yet, nor the room left. */
+        RETIRING,
+        /** Tombstoned and left. */
+        RETIRED
+    }
+
+    /**
+     * A portal room the bridge created for {@code user} to {@code channel} on {@code network}; a retired one
+     * names the room that replaced it and the tombstone's text.
+     */
+    public record StoredPortal(RoomId room, Network network, String channel, UserId user, Instant createdAt,
+                               PortalStage stage, Optional<RoomId> replacement, Optional<String> body) {}
 
     private final Path file;
     private final Connection connection;
@@ -247,6 +269,74 @@ public final class StateStore implements AutoCloseable {
         write(c -> {
             try (Statement s = c.createStatement()) {
                 s.executeUpdate("DELETE FROM trust_end");
+            }
+        });
+    }
+
+    // ---- portal rooms ----
+
+    /** Every portal room the bridge created, in the order created. */
+    public synchronized List<StoredPortal> portals() {
+        List<StoredPortal> out = new java.util.ArrayList<>();
+        read("SELECT room_id, protocol, network, channel, user_id, created_at, stage, replacement, body FROM portal"
+                + " ORDER BY rowid", ps -> { }, rs -> out.add(new StoredPortal(RoomId.parse(rs.getString(1)),
+                        new Network(rs.getString(2), rs.getString(3)), rs.getString(4), UserId.parse(rs.getString(5)),
+                        Instant.ofEpochMilli(rs.getLong(6)), PortalStage.valueOf(rs.getString(7)),
+                        Optional.ofNullable(rs.getString(8)).map(RoomId::parse), Optional.ofNullable(rs.getString(9)))));
+        return out;
+    }
+
+    /** Records {@code room}, just created, as a live portal of {@code user} to {@code channel} on {@code network}. */
+    public synchronized void portalCreated(RoomId room, Network network, String channel, UserId user, Instant at) {
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO portal (room_id, protocol, network, channel,"
+                    + " user_id, created_at, stage, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, room.value());
+                ps.setString(2, network.protocol());
+                ps.setString(3, network.id());
+                ps.setString(4, channel);
+                ps.setString(5, user.value());
+                ps.setLong(6, at.toEpochMilli());
+                ps.setString(7, PortalStage.LIVE.name());
+                ps.setLong(8, at.toEpochMilli());
+                ps.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * Records that the live portal {@code room} is to be retired for {@code replacement}, before the tombstone is
+     * sent.
+     *
+     * @return false if {@code room} is not a live portal (unknown, or retired already): nothing is changed
+     */
+    public synchronized boolean portalRetiring(RoomId room, RoomId replacement, String body, Instant at) {
+        int[] changed = {0};
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE portal SET stage = ?, replacement = ?, body = ?,"
+                    + " updated_at = ? WHERE room_id = ? AND stage = ?")) {
+                ps.setString(1, PortalStage.RETIRING.name());
+                ps.setString(2, replacement.value());
+                ps.setString(3, body);
+                ps.setLong(4, at.toEpochMilli());
+                ps.setString(5, room.value());
+                ps.setString(6, PortalStage.LIVE.name());
+                changed[0] = ps.executeUpdate();
+            }
+        });
+        return changed[0] == 1;
+    }
+
+    /** Records that the portal {@code room} carries its tombstone and the bridge has left it. */
+    public synchronized void portalRetired(RoomId room, Instant at) {
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE portal SET stage = ?, updated_at = ?"
+                    + " WHERE room_id = ? AND stage = ?")) {
+                ps.setString(1, PortalStage.RETIRED.name());
+                ps.setLong(2, at.toEpochMilli());
+                ps.setString(3, room.value());
+                ps.setString(4, PortalStage.RETIRING.name());
+                ps.executeUpdate();
             }
         });
     }

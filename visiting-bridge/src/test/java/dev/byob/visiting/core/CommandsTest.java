@@ -13,6 +13,7 @@ import dev.byob.protocol.message.RevokeCode;
 import dev.byob.protocol.trust.TrustKey;
 import dev.byob.protocol.visiting.TrustReceipt;
 import dev.byob.protocol.visiting.VisitingState;
+import dev.byob.visiting.store.StateStore;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -69,5 +70,32 @@ class CommandsTest {
     @Test
     void status_nothingBridged_saysSo() {
         assertTrue(Commands.status(List.of(), false, NOW).startsWith("No bridged rooms"));
+    }
+
+    @Test
+    void parse_portal_takesTheNetworkAndChannel_andExplainsWrongUse() {
+        assertEquals(new Commands.Command.Portal("libera", "#Chat"), Commands.parse("portal libera #Chat"));
+        assertEquals(new Commands.Command.Portal("libera", "&local"), Commands.parse("!PORTAL libera &local"));
+        assertEquals(new Commands.Command.BadUsage(Commands.PORTAL_USAGE), Commands.parse("portal"));
+        assertEquals(new Commands.Command.BadUsage(Commands.PORTAL_USAGE), Commands.parse("portal #chat"));
+        Commands.Command bad = Commands.parse("portal libera chat");
+        assertTrue(bad instanceof Commands.Command.BadUsage b && b.message().startsWith("\"chat\" is not an IRC"),
+                bad.toString());
+        assertInstanceOf(Commands.Command.BadUsage.class, Commands.parse("portal libera #a,#b"));
+        assertTrue(Commands.HELP.contains("portal <network> <#channel>"));
+    }
+
+    @Test
+    void status_withPortals_listsThemLiveAndRetired() {
+        StateStore.StoredPortal live = new StateStore.StoredPortal(RoomId.parse("!p:example.org"),
+                Network.irc("libera"), "#chat", KEY.userId(), NOW, StateStore.PortalStage.LIVE, Optional.empty(),
+                Optional.empty());
+        StateStore.StoredPortal retired = new StateStore.StoredPortal(RoomId.parse("!old:example.org"),
+                Network.irc("libera"), "#old", KEY.userId(), NOW, StateStore.PortalStage.RETIRED,
+                Optional.of(RoomId.parse("!r:hb.example")), Optional.of("moved"));
+        String text = Commands.status(List.of(), List.of(live, retired), false, NOW);
+        assertEquals("Portal rooms of this bridge:\n"
+                + "  #chat on libera = !p:example.org: bridged by this bridge\n"
+                + "  #old on libera = !old:example.org: retired, #old is bridged in !r:hb.example", text);
     }
 }

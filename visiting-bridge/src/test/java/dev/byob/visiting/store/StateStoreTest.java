@@ -130,4 +130,48 @@ class StateStoreTest {
         IOException e = assertThrows(IOException.class, () -> StateStore.open(dir));
         assertTrue(e.getMessage().contains("schema version 99"), e.getMessage());
     }
+
+    @Test
+    void portal_createdThenRetired_survivesAReopen_andIsRetiredOnlyOnce() throws IOException {
+        RoomId portal = RoomId.parse("!portal:example.org");
+        RoomId hbRoom = RoomId.parse("!hb:elsewhere.org");
+        try (StateStore store = StateStore.open(dir)) {
+            store.portalCreated(portal, Network.irc("libera"), "#chat", ALICE, Instant.ofEpochMilli(10));
+        }
+        try (StateStore store = StateStore.open(dir)) {
+            StateStore.StoredPortal p = store.portals().get(0);
+            assertEquals(new StateStore.StoredPortal(portal, Network.irc("libera"), "#chat", ALICE,
+                    Instant.ofEpochMilli(10), StateStore.PortalStage.LIVE, java.util.Optional.empty(),
+                    java.util.Optional.empty()), p);
+            assertTrue(store.portalRetiring(portal, hbRoom, "moved", Instant.ofEpochMilli(20)));
+            assertFalse(store.portalRetiring(portal, RoomId.parse("!other:elsewhere.org"), "again",
+                    Instant.ofEpochMilli(21)), "a portal is retired once");
+            assertFalse(store.portalRetiring(RoomId.parse("!unknown:example.org"), hbRoom, "x", Instant.EPOCH));
+        }
+        try (StateStore store = StateStore.open(dir)) {
+            StateStore.StoredPortal p = store.portals().get(0);
+            assertEquals(StateStore.PortalStage.RETIRING, p.stage());
+            assertEquals(hbRoom, p.replacement().orElseThrow());
+            assertEquals("moved", p.body().orElseThrow());
+            store.portalRetired(portal, Instant.ofEpochMilli(30));
+            assertEquals(StateStore.PortalStage.RETIRED, store.portals().get(0).stage());
+        }
+    }
+
+    @Test
+    void open_databaseOfSchemaVersion1_isMigrated_keepingItsState() throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(StateStore.FILE));
+             Statement s = c.createStatement()) {
+            for (String sql : StateStore.MIGRATIONS.get(0)) {
+                s.execute(sql);
+            }
+            s.execute("INSERT INTO meta (key, value) VALUES ('user_next_batch', 's5')");
+            s.execute("PRAGMA user_version = 1");
+        }
+        try (StateStore store = StateStore.open(dir)) {
+            assertEquals(StateStore.MIGRATIONS.size(), store.schemaVersion());
+            assertEquals("s5", store.nextBatch("user").orElseThrow());
+            assertTrue(store.portals().isEmpty());
+        }
+    }
 }
