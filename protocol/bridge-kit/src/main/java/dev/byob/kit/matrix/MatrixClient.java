@@ -285,6 +285,14 @@ public final class MatrixClient implements AutoCloseable {
         execute("POST", client("rooms", room.value(), "leave"), shared.json.createObjectNode(), false, null, true);
     }
 
+    /**
+     * Forgets {@code room}, left before: {@code POST /rooms/{roomId}/forget}. The homeserver may then drop it
+     * once no member is left.
+     */
+    public void forget(RoomId room) {
+        execute("POST", client("rooms", room.value(), "forget"), shared.json.createObjectNode(), false, null, true);
+    }
+
     /** Kicks {@code user} from {@code room}, with a reason if not {@code null}: {@code POST /rooms/{roomId}/kick}. */
     public void kick(RoomId room, UserId user, String reason) {
         ObjectNode body = shared.json.createObjectNode().put("user_id", user.value());

@@ -217,6 +217,17 @@ class MatrixClientTest {
     }
 
     @Test
+    void forget_postsToTheRoomsForgetEndpoint() throws Exception {
+        answer(200, "{}");
+
+        client.forget(ROOM);
+
+        RecordedRequest request = take();
+        assertEquals("POST", request.getMethod());
+        assertEquals("/_matrix/client/v3/rooms/%21room%3Aexample.org/forget", request.getTarget());
+    }
+
+    @Test
     void homeserver_withAPathPrefix_keepsIt() throws Exception {
         MatrixClient prefixed = MatrixClient.builder(URI.create("http://127.0.0.1:" + server.getPort() + "/matrix"),
                 TOKEN).build();
