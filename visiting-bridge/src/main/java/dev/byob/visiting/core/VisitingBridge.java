@@ -557,6 +557,9 @@ public final class VisitingBridge implements AutoCloseable {
     /** Runs {@code task} on the core after {@code delay}; the result cancels it. */
     private Runnable later(Duration delay, Runnable task) {
         ScheduledFuture<?> f = core.schedule(() -> {
+            if (!running) {
+                return; // stopping: the clients may be closed already
+            }
             try {
                 task.run();
             } catch (RuntimeException e) {
