@@ -29,7 +29,8 @@ import org.sqlite.SQLiteConfig;
 
 /**
  * The visiting bridge's durable state in one SQLite file under the data directory: the {@code /sync} tokens,
- * the DMs with hosting bridges' bots and with the user, the trust receipts with their fill-in
+ * the DMs with hosting bridges' bots (whether the bot has joined, and the back-off after failed ones, §3.3) and
+ * with the user, the remote-proof targets pinned per hosting bridge bot (§2.3), the trust receipts with their fill-in
  * acknowledgements (so a restart resumes without a new handshake), the relations that ended and must not
  * be renewed without the user's word (§10.5), and the {@link RelayLog}.
  *
