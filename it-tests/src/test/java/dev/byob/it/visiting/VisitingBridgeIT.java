@@ -99,7 +99,8 @@ class VisitingBridgeIT {
             List<String> afterRestart = vb.sentTypes();
             assertTrue(afterRestart.contains(MessageType.HEARTBEAT.eventType()), afterRestart.toString());
             assertFalse(afterRestart.contains(MessageType.REQUEST.eventType()), "a new handshake: " + afterRestart);
-            assertFalse(joinedAfterQuit(s.bob().received(), aliceNick), "alice[m] came back to IRC after the restart");
+            assertFalse(VisitingBridges.joinedAfterQuit(s.bob().received(), aliceNick),
+                    "alice[m] came back to IRC after the restart");
 
             // And it relays after the restart, from the bridged room it learnt again from the full state.
             String afterText = "after the restart " + Names.unique("m");
@@ -580,18 +581,6 @@ class VisitingBridgeIT {
         assertEquals(1, aliceClient.seen().stream().filter(e -> "m.room.message".equals(e.type())
                 && fromBob.equals(e.body())).count(), "bob's line on Matrix: " + aliceClient.seen());
         assertTrue(vb.relayed().contains("to_remote " + eventId), vb.relayed().toString());
-    }
-
-    private static boolean joinedAfterQuit(List<dev.byob.it.fixtures.IrcMessage> seen, String nick) {
-        boolean quit = false;
-        for (dev.byob.it.fixtures.IrcMessage m : seen) {
-            if (m.is("QUIT") && nick.equalsIgnoreCase(m.nick())) {
-                quit = true;
-            } else if (quit && m.is("JOIN") && nick.equalsIgnoreCase(m.nick())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static void awaitTrusted(VisitingBridge vb, String what) throws InterruptedException {

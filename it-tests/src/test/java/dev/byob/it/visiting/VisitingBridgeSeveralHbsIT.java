@@ -195,7 +195,8 @@ class VisitingBridgeSeveralHbsIT {
                 assertFalse(bob.received().stream().anyMatch(m -> hb.aliceGhost().equalsIgnoreCase(m.nick())
                         && m.is("PRIVMSG") && !m.param(1).startsWith("before ")), hb.bot() + " relayed alice: "
                         + bob.received());
-                assertFalse(joinedAfterQuit(bob.received(), hb.aliceGhost()), hb.bot() + "'s ghost of alice came back");
+                assertFalse(VisitingBridges.joinedAfterQuit(bob.received(), hb.aliceGhost()),
+                        hb.bot() + "'s ghost of alice came back");
             }
         } finally {
             if (vb != null) {
@@ -207,17 +208,5 @@ class VisitingBridgeSeveralHbsIT {
 
     private static long requests(VisitingBridge vb) {
         return vb.sentTypes().stream().filter(MessageType.REQUEST.eventType()::equals).count();
-    }
-
-    private static boolean joinedAfterQuit(List<IrcMessage> seen, String nick) {
-        boolean quit = false;
-        for (IrcMessage m : seen) {
-            if (m.is("QUIT") && nick.equalsIgnoreCase(m.nick())) {
-                quit = true;
-            } else if (quit && m.is("JOIN") && nick.equalsIgnoreCase(m.nick())) {
-                return true;
-            }
-        }
-        return false;
     }
 }

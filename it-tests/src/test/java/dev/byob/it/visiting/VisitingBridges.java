@@ -2,6 +2,7 @@ package dev.byob.it.visiting;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.byob.it.fixtures.IrcMessage;
 import dev.byob.it.fixtures.MatrixUserClient;
 import dev.byob.it.fixtures.RoomEvent;
 import dev.byob.it.harness.Homeserver;
@@ -103,5 +104,18 @@ final class VisitingBridges {
                 e -> dm.equals(e.roomId()) && vbBot.equals(e.sender()) && "m.room.message".equals(e.type())
                         && "m.notice".equals(e.content().path("msgtype").asText()) && e.body().contains(containing),
                 WAIT);
+    }
+
+    /** Whether {@code nick} joined a channel again after it quit, in {@code seen}. */
+    static boolean joinedAfterQuit(List<IrcMessage> seen, String nick) {
+        boolean quit = false;
+        for (IrcMessage m : seen) {
+            if (m.is("QUIT") && nick.equalsIgnoreCase(m.nick())) {
+                quit = true;
+            } else if (quit && m.is("JOIN") && nick.equalsIgnoreCase(m.nick())) {
+                return true;
+            }
+        }
+        return false;
     }
 }
