@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.byob.kit.matrix.CreateRoomOptions;
 import dev.byob.kit.matrix.DirectChats;
 import dev.byob.kit.matrix.MatrixClient;
+import dev.byob.kit.matrix.MatrixNetworkException;
 import dev.byob.kit.matrix.MatrixRequestException;
 import dev.byob.kit.matrix.RoomPreset;
 import dev.byob.protocol.discovery.CanonicalDm;
@@ -243,6 +244,11 @@ final class PairDms {
         RoomId room;
         try {
             room = matrix.createDirect(peer);
+        } catch (MatrixNetworkException e) {
+            // Our own homeserver did not answer: nothing was refused; the protocol resends.
+            LOG.warn("could not create a DM of the {} with {} (tried again on the next resend): {}", name, peer,
+                    e.getMessage());
+            return;
         } catch (MatrixRequestException e) {
             failed(peer, null, "creating it or inviting the bot failed: " + e.getMessage());
             return;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.byob.kit.matrix.MatrixException;
+import dev.byob.kit.matrix.MatrixNetworkException;
 import dev.byob.protocol.discovery.CanonicalDm;
 import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.id.UserId;
@@ -168,6 +169,18 @@ class PairDmsTest {
     }
 
     @Test
+    void ourHomeserverUnreachable_isNoFailedInvite_andStartsNoBackoff() {
+        PairDms dms = dms();
+        matrix.homeserverDown = true;
+        dms.withDm(HB, action("request"));
+        assertTrue(store.dmRetries(StateStore.DmOwner.PAIR).isEmpty());
+        matrix.homeserverDown = false;
+        matrix.created.add(A);
+        dms.withDm(HB, action("resend"));
+        assertEquals(Optional.of(A), dms.roomWith(HB), "tried again at once");
+    }
+
+    @Test
     void afterARestart_aDmStillWaitingGetsTheRestOfItsTime_andTheBackoffHolds() throws Exception {
         matrix.created.add(A);
         dms().withDm(HB, action("request"));
@@ -278,9 +291,14 @@ class PairDmsTest {
         final Map<RoomId, Long> createdAt = new HashMap<>();
         final Map<RoomId, Set<UserId>> members = new HashMap<>();
         boolean createFails;
+        boolean homeserverDown;
 
         @Override
         public RoomId createDirect(UserId peer) {
+            if (homeserverDown) {
+                throw new MatrixNetworkException("POST createRoom", new java.io.IOException("connection refused"), false,
+                        false);
+            }
             if (createFails) {
                 throw new MatrixException("POST createRoom", 403, "M_FORBIDDEN", "no", null, JSON.createObjectNode());
             }
