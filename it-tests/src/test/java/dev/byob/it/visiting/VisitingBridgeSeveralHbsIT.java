@@ -19,14 +19,28 @@ import dev.byob.it.harness.MatrixAccount;
 import dev.byob.it.harness.Names;
 import dev.byob.it.harness.RealServers;
 import dev.byob.it.hosting.HostingBridgeAppservices;
+import dev.byob.protocol.hosting.HostingEngine;
+import dev.byob.protocol.hosting.HostingInput;
+import dev.byob.protocol.hosting.HostingOutput;
+import dev.byob.protocol.hosting.HostingPolicy;
+import dev.byob.protocol.hosting.InMemoryFillInLog;
+import dev.byob.protocol.id.Network;
+import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.id.UserId;
+import dev.byob.protocol.message.CancelCode;
 import dev.byob.protocol.message.MessageType;
+import dev.byob.protocol.message.ProofMethods;
+import dev.byob.protocol.remote.IrcAccountProof;
+import dev.byob.protocol.trust.InMemoryTrustStore;
 import dev.byob.protocol.trust.TrustKey;
+import dev.byob.protocol.visiting.VisitingState;
 import dev.byob.visiting.config.Credentials;
 import dev.byob.visiting.config.VisitingBridgeConfig;
 import dev.byob.visiting.core.VisitingBridge;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +56,7 @@ import org.junit.jupiter.api.io.TempDir;
  * both step aside, and from then on alice's Matrix messages in either room reach the channel once, from her own
  * nick; bob's lines reach each room once; neither hosting bridge relays her. A room that one of them bridges later
  * is covered by the trust already held: no new handshake, and alice is relayed there by her own bridge at once.
+ * A third bridge bot whose challenge names the first bridge's IRC bot as its proof target is refused (§2.3).
  */
 @RealServers
 class VisitingBridgeSeveralHbsIT {
@@ -172,7 +187,7 @@ class VisitingBridgeSeveralHbsIT {
             assertEquals(2, requests(vb), "a new handshake for the later room: " + vb.sentTypes());
             assertEquals(2, vb.relations().size(), vb.relations().toString());
             assertTrue(vb.relations().containsKey(new TrustKey(UserId.parse(one.bot()), UserId.parse(alice.userId()),
-                    dev.byob.protocol.id.Network.irc(NETWORK))), vb.relations().toString());
+                    Network.irc(NETWORK))), vb.relations().toString());
 
             // Markers after everything, on each channel and room; then count.
             for (Hb hb : List.of(one, two)) {
@@ -198,11 +213,69 @@ class VisitingBridgeSeveralHbsIT {
                 assertFalse(VisitingBridges.joinedAfterQuit(bob.received(), hb.aliceGhost()),
                         hb.bot() + "'s ghost of alice came back");
             }
+
+            // §2.3: a third bridge bot (mallory's) bridges another room of alice's and, in its challenge, names the
+            // first bridge's IRC bot as the target of the remote proof: pinned to the first bridge, so refused.
+            refusesAChallengeNamingAnotherBridgesTarget(homeserver, aliceClient, vbBot.userId(), one.botNick(), vb);
+            assertEquals(2, vb.sentTypes().stream().filter(MessageType.ANSWER.eventType()::equals).count(),
+                    "no answer for the relayed challenge: " + vb.sentTypes());
+            for (Hb hb : List.of(one, two)) {
+                assertTrue(vb.relations().get(new TrustKey(UserId.parse(hb.bot()), UserId.parse(alice.userId()),
+                        Network.irc(NETWORK))) instanceof VisitingState.Trusted, vb.relations().toString());
+            }
         } finally {
             if (vb != null) {
                 vb.stop();
             }
             bridges.forEach(HostingBridge::stop);
+        }
+    }
+
+    /**
+     * A bridge bot of mallory's (a plain account) marks a room of alice's bridged, joins the DM the visiting bridge
+     * opens, and answers its request with a challenge made by a real {@link HostingEngine} whose IRC bot is
+     * {@code pinnedTarget}. The visiting bridge cancels it with {@code invalid_message} and makes no proof.
+     */
+    private static void refusesAChallengeNamingAnotherBridgesTarget(Homeserver homeserver, MatrixUserClient alice,
+                                                                    String vbBot, String pinnedTarget, VisitingBridge vb)
+            throws Exception {
+        MatrixAccount rogue = homeserver.newUser("roguebridge");
+        try (MatrixUserClient rogueClient = MatrixUserClient.of(rogue)) {
+            String room = alice.createRoom(Map.of("preset", "public_chat", "invite", List.of(rogue.userId()),
+                    "power_level_content_override", Map.of("users", Map.of(alice.userId(), 100, rogue.userId(), 100))));
+            rogueClient.join(room);
+            String channel = "#" + Names.unique("rogue");
+            rogueClient.api().call("PUT", rogueClient.api().url("_matrix/client/v3/rooms", room, "state", "m.bridge",
+                    "org.example.rogue://irc/" + NETWORK + "/" + channel).build(), Map.of("bridgebot", rogue.userId(),
+                    "protocol", Map.of("id", "irc"), "network", Map.of("id", NETWORK), "channel", Map.of("id", channel)),
+                    null);
+            String dm = rogueClient.awaitEvent("the visiting bridge's DM", e -> "invite".equals(e.membership())
+                    && "m.room.member".equals(e.type()) && rogue.userId().equals(e.stateKey())
+                    && vbBot.equals(e.sender()), WAIT).roomId();
+            rogueClient.join(dm);
+            RoomEvent request = rogueClient.awaitEvent("the request", e -> dm.equals(e.roomId())
+                    && MessageType.REQUEST.eventType().equals(e.type()), WAIT);
+            Network network = Network.irc(NETWORK);
+            HostingEngine engine = new HostingEngine(HostingPolicy.defaults(UserId.parse(rogue.userId()),
+                    Map.of(network, pinnedTarget), Map.of(network, new IrcAccountProof(IrcAccountProof.CaseMapping.RFC1459)),
+                    ProofMethods.MATRIX_ALL), new InMemoryTrustStore(), new InMemoryFillInLog(), new SecureRandom(),
+                    Instant.now());
+            HostingOutput.Send challenge = engine.handle(new HostingInput.RoomMessage(RoomId.parse(dm), true,
+                    UserId.parse(vbBot), request.type(), request.content()), Instant.now()).stream()
+                    .filter(o -> o instanceof HostingOutput.Send send && send.type() == MessageType.CHALLENGE)
+                    .map(o -> (HostingOutput.Send) o).findFirst().orElseThrow();
+            assertEquals(pinnedTarget, challenge.content().path("remote_proof").path("target").asText());
+            rogueClient.sendEvent(dm, challenge.type().eventType(), challenge.content());
+            RoomEvent cancel = rogueClient.awaitEvent("the visiting bridge's cancel", e -> dm.equals(e.roomId())
+                    && MessageType.CANCEL.eventType().equals(e.type()), WAIT);
+            assertEquals(CancelCode.INVALID_MESSAGE.value(), cancel.content().path("code").asText());
+            assertEquals(request.content().path("txn_id").asText(), cancel.content().path("txn_id").asText());
+            VisitingState state = vb.relations().get(new TrustKey(UserId.parse(rogue.userId()),
+                    UserId.parse(alice.userId()), network));
+            assertTrue(state instanceof VisitingState.Failed f && f.code().equals(CancelCode.INVALID_MESSAGE),
+                    String.valueOf(state));
+            assertFalse(alice.seen().stream().anyMatch(e -> MessageType.MATRIX_PROOF.eventType().equals(e.type())
+                    && dm.equals(e.roomId())), "a Matrix proof for the refused challenge");
         }
     }
 
