@@ -46,6 +46,8 @@ import org.slf4j.LoggerFactory;
  */
 final class PairDms {
     private static final Logger LOG = LoggerFactory.getLogger(PairDms.class);
+    /** How far before a failed createRoom (by this bridge's clock) the room it left behind may be stamped. */
+    private static final Duration ORPHAN_MARGIN = Duration.ofMinutes(2);
 
     /** What these DMs need of the homeserver, as the account: narrow, so the decisions are testable alone. */
     interface Matrix {
@@ -62,6 +64,12 @@ final class PairDms {
 
         /** The room's joined members. */
         Set<UserId> joinedMembers(RoomId room);
+
+        /** The rooms the account has joined. */
+        List<RoomId> joinedRooms();
+
+        /** The room's current state events. */
+        List<JsonNode> state(RoomId room);
 
         /** The room with its creation time, for {@link CanonicalDm}. */
         CanonicalDm.Candidate candidate(RoomId room);
@@ -101,6 +109,16 @@ final class PairDms {
                 @Override
                 public Set<UserId> joinedMembers(RoomId room) {
                     return client.joinedMembers(room).keySet();
+                }
+
+                @Override
+                public List<RoomId> joinedRooms() {
+                    return client.joinedRooms();
+                }
+
+                @Override
+                public List<JsonNode> state(RoomId room) {
+                    return client.getRoomState(room);
                 }
 
                 @Override
@@ -250,6 +268,7 @@ final class PairDms {
                     e.getMessage());
             return;
         } catch (MatrixRequestException e) {
+            leaveOrphans(now);
             failed(peer, null, "creating it or inviting the bot failed: " + e.getMessage());
             return;
         }
@@ -434,6 +453,42 @@ final class PairDms {
         }
         store.forgetDm(owner, peer, room);
         updateDirect(peer, null, room);
+    }
+
+    /**
+     * After a failed {@code createRoom}: the homeserver may have made the room and then failed the invite, without
+     * telling its id. Such a room (created by this account since a little before {@code since}, no one else in it or
+     * invited) is left and forgotten (§3.3).
+     */
+    private void leaveOrphans(Instant since) {
+        try {
+            for (RoomId room : matrix.joinedRooms()) {
+                if (peerOf(room).isEmpty() && orphan(matrix.state(room), self, since.minus(ORPHAN_MARGIN))) {
+                    LOG.info("leaving and forgetting {}, made by the failed createRoom", room);
+                    matrix.leave(room);
+                    matrix.forget(room);
+                }
+            }
+        } catch (MatrixRequestException e) {
+            LOG.warn("could not look for a room left behind by the failed createRoom: {}", e.getMessage());
+        }
+    }
+
+    /** Whether {@code state} is of a room {@code self} created after {@code after} and is alone in, no one invited. */
+    static boolean orphan(List<JsonNode> state, UserId self, Instant after) {
+        boolean created = false;
+        boolean alone = true;
+        for (JsonNode e : state) {
+            String type = e.path("type").asText();
+            if ("m.room.create".equals(type)) {
+                created = self.value().equals(e.path("sender").asText())
+                        && e.path("origin_server_ts").asLong(0) >= after.toEpochMilli();
+            } else if ("m.room.member".equals(type) && !self.value().equals(e.path("state_key").asText())) {
+                String membership = e.path("content").path("membership").asText();
+                alone &= !"join".equals(membership) && !"invite".equals(membership);
+            }
+        }
+        return created && alone;
     }
 
     private void clearRetry(UserId peer) {

@@ -168,6 +168,34 @@ class PairDmsTest {
         assertTrue(retry.reason().contains("refused"), retry.reason());
     }
 
+    private static List<JsonNode> roomState(UserId creator, Instant created, String... members) throws Exception {
+        List<JsonNode> state = new ArrayList<>();
+        state.add(JSON.readTree("{\"type\": \"m.room.create\", \"state_key\": \"\", \"sender\": \"" + creator.value()
+                + "\", \"origin_server_ts\": " + created.toEpochMilli() + ", \"content\": {}}"));
+        for (String m : members) {
+            String[] who = m.split(" ");
+            state.add(JSON.readTree("{\"type\": \"m.room.member\", \"state_key\": \"" + who[0]
+                    + "\", \"sender\": \"" + creator.value() + "\", \"content\": {\"membership\": \"" + who[1] + "\"}}"));
+        }
+        return state;
+    }
+
+    @Test
+    void aFailedCreateRoom_thatLeftARoomBehind_itIsLeftAndForgotten_andNothingElse() throws Exception {
+        RoomId orphan = RoomId.parse("!orphan:home.example");
+        RoomId control = RoomId.parse("!control:home.example");
+        RoomId old = RoomId.parse("!old:home.example");
+        RoomId foreign = RoomId.parse("!foreign:home.example");
+        matrix.states.put(orphan, roomState(VB, T0, VB.value() + " join"));
+        matrix.states.put(control, roomState(VB, T0, VB.value() + " join", "@alice:home.example invite"));
+        matrix.states.put(old, roomState(VB, T0.minus(Duration.ofDays(3)), VB.value() + " join"));
+        matrix.states.put(foreign, roomState(STRANGER, T0, VB.value() + " join", STRANGER.value() + " leave"));
+        matrix.createFails = true;
+        dms().withDm(HB, action("request"));
+        assertEquals(List.of("leave " + orphan.value(), "forget " + orphan.value()), matrix.calls);
+        assertEquals(1, store.dmRetries(StateStore.DmOwner.PAIR).get(HB).failures());
+    }
+
     @Test
     void ourHomeserverUnreachable_isNoFailedInvite_andStartsNoBackoff() {
         PairDms dms = dms();
@@ -292,6 +320,7 @@ class PairDmsTest {
         final Map<RoomId, Set<UserId>> members = new HashMap<>();
         boolean createFails;
         boolean homeserverDown;
+        final Map<RoomId, List<JsonNode>> states = new java.util.LinkedHashMap<>();
 
         @Override
         public RoomId createDirect(UserId peer) {
@@ -330,6 +359,16 @@ class PairDmsTest {
         public Set<UserId> joinedMembers(RoomId room) {
             calls.add("members " + room.value());
             return members.getOrDefault(room, Set.of());
+        }
+
+        @Override
+        public List<RoomId> joinedRooms() {
+            return List.copyOf(states.keySet());
+        }
+
+        @Override
+        public List<JsonNode> state(RoomId room) {
+            return states.get(room);
         }
 
         @Override

@@ -393,6 +393,20 @@ public final class MatrixClient implements AutoCloseable {
         return execute("GET", client("rooms", room.value(), "event", event.value()), null, true, null, true).body();
     }
 
+    /** The rooms the user has joined: {@code GET /joined_rooms}. */
+    public List<RoomId> joinedRooms() {
+        Answer answer = execute("GET", client("joined_rooms"), null, true, null, true);
+        JsonNode rooms = answer.body().get("joined_rooms");
+        if (rooms == null || !rooms.isArray()) {
+            throw MatrixException.badAnswer(answer.request(), answer.status(), "no joined_rooms array");
+        }
+        List<RoomId> out = new ArrayList<>();
+        for (JsonNode r : rooms) {
+            out.add(RoomId.parse(r.asText()));
+        }
+        return Collections.unmodifiableList(out);
+    }
+
     /** Every current state event of {@code room}, as raw JSON events: {@code GET /rooms/{roomId}/state}. */
     public List<JsonNode> getRoomState(RoomId room) {
         Answer answer = execute("GET", client("rooms", room.value(), "state"), null, true, null, true);
