@@ -141,6 +141,17 @@ final class PairDms {
 
     /** What the bridge does when a DM changes. */
     interface Listener {
+        /** Does nothing: for DMs whose changes need no action. */
+        Listener NONE = new Listener() {
+            @Override
+            public void moved(UserId peer) {
+            }
+
+            @Override
+            public void retryDue(UserId peer) {
+            }
+        };
+
         /** The DM with {@code peer} is now another room, which its bot is in: send again what waits for a reply. */
         void moved(UserId peer);
 

@@ -209,15 +209,7 @@ public final class VisitingBridge implements AutoCloseable {
             boolean pair = a == bot;
             a.dms = new PairDms(a.name, a.id, pair ? StateStore.DmOwner.PAIR : StateStore.DmOwner.USER,
                     pair && bot != user, PairDms.Matrix.of(a.client, a.id), store, timings, Clock.systemUTC(),
-                    this::later, this::isHostingBot, pair ? dmListener() : new PairDms.Listener() {
-                        @Override
-                        public void moved(UserId peer) {
-                        }
-
-                        @Override
-                        public void retryDue(UserId peer) {
-                        }
-                    });
+                    this::later, this::isHostingBot, pair ? dmListener() : PairDms.Listener.NONE);
         }
     }
 
