@@ -1,10 +1,9 @@
 package dev.byob.hosting.byob;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.byob.kit.matrix.CreateRoomOptions;
+import dev.byob.kit.matrix.DirectChats;
 import dev.byob.kit.matrix.MatrixClient;
 import dev.byob.kit.matrix.OpenIdUserInfo;
 import dev.byob.kit.matrix.RoomPreset;
@@ -120,7 +119,8 @@ public final class MatrixByobTransport implements ByobTransport {
         if (known.get().equals(room)) {
             return;
         }
-        CanonicalDm.Candidate keep = CanonicalDm.keep(candidate(known.get()), candidate(room));
+        CanonicalDm.Candidate keep = CanonicalDm.keep(DirectChats.candidate(bot, known.get()),
+                DirectChats.candidate(bot, room));
         RoomId drop = keep.room().equals(room) ? known.get() : room;
         dms.put(botId, peer, keep.room());
         updateDirect(peer, keep.room(), drop);
@@ -135,20 +135,6 @@ public final class MatrixByobTransport implements ByobTransport {
         } catch (RuntimeException e) {
             LOG.warn("could not leave the duplicate DM {}: {}", drop, e.toString());
         }
-    }
-
-    /** {@code room} with its create event's timestamp; one whose state cannot be read sorts last. */
-    private CanonicalDm.Candidate candidate(RoomId room) {
-        try {
-            for (JsonNode event : bot.getRoomState(room)) {
-                if ("m.room.create".equals(event.path("type").asText()) && event.path("origin_server_ts").canConvertToLong()) {
-                    return new CanonicalDm.Candidate(room, event.path("origin_server_ts").asLong());
-                }
-            }
-        } catch (RuntimeException e) {
-            LOG.debug("cannot read the state of {}: {}", room, e.toString());
-        }
-        return new CanonicalDm.Candidate(room, Long.MAX_VALUE);
     }
 
     @Override
@@ -193,20 +179,7 @@ public final class MatrixByobTransport implements ByobTransport {
      */
     private void updateDirect(UserId peer, RoomId add, RoomId remove) {
         try {
-            ObjectNode direct = bot.getAccountData(botId, "m.direct").filter(JsonNode::isObject)
-                    .map(n -> ((ObjectNode) n).deepCopy()).orElseGet(JSON::createObjectNode);
-            JsonNode rooms = direct.get(peer.value());
-            ArrayNode before = rooms != null && rooms.isArray() ? (ArrayNode) rooms : JSON.createArrayNode();
-            ArrayNode after = direct.putArray(peer.value());
-            for (JsonNode r : before) {
-                if (!r.asText().equals(add.value()) && (remove == null || !r.asText().equals(remove.value()))) {
-                    after.add(r);
-                }
-            }
-            after.add(add.value());
-            if (!after.equals(before)) {
-                bot.putAccountData(botId, "m.direct", direct);
-            }
+            DirectChats.update(bot, botId, peer, add, remove);
         } catch (RuntimeException e) {
             LOG.warn("Could not record {} in m.direct: {}", add, e.toString());
         }

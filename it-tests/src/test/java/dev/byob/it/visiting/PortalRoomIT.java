@@ -1,8 +1,6 @@
 package dev.byob.it.visiting;
 
-import static dev.byob.it.visiting.VisitingBridgeIT.awaitNotice;
-import static dev.byob.it.visiting.VisitingBridgeIT.awaitTrusted;
-import static dev.byob.it.visiting.VisitingBridgeIT.cli;
+import static dev.byob.it.visiting.VisitingBridges.awaitNotice;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +25,6 @@ import dev.byob.protocol.id.RoomId;
 import dev.byob.visiting.config.Credentials;
 import dev.byob.visiting.config.VisitingBridgeConfig;
 import dev.byob.visiting.core.VisitingBridge;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,7 +68,8 @@ class PortalRoomIT {
              IrcUserClient bob = irc.user(Names.unique("bob")).connect()) {
             bob.join(lone);
             bob.join(shared);
-            VisitingBridgeConfig config = vbConfig(homeserver, irc, alice, vbBot, aliceAccount);
+            VisitingBridgeConfig config = VisitingBridges.configure(dir.resolve("vb"), homeserver, alice, vbBot, irc, NETWORK,
+                    aliceAccount.name(), aliceAccount);
             String dm = aliceClient.createRoom(Map.of("preset", "trusted_private_chat", "is_direct", true,
                     "invite", List.of(vbBot.userId())));
             vb = VisitingBridge.create(config, Credentials.load(config)).start();
@@ -152,7 +150,7 @@ class PortalRoomIT {
                     VisitingBridgeAppservices.PORTAL_GHOSTS, irc, NETWORK, HB_NICK, hbRoom, lone,
                     "  - {room: \"" + hbShared + "\", network: " + NETWORK + ", channel: \"" + shared + "\"}"));
             hb = HostingBridge.bridging(hbConfig).start();
-            awaitTrusted(vb, "the handshake with the hosting bridge");
+            VisitingBridges.awaitTrusted(vb, 1, "the handshake with the hosting bridge");
 
             // The portal is retired: a tombstone pointing to the hosting bridge's room, then the bot leaves.
             RoomEvent tombstone = aliceClient.awaitEvent("a tombstone in the portal", e -> portal.equals(e.roomId())
@@ -203,7 +201,7 @@ class PortalRoomIT {
             String whileAway = "while the bridge was away " + Names.unique("m");
             String awayId = aliceClient.sendText(withCarol, whileAway);
             vb = VisitingBridge.create(config, Credentials.load(config)).start();
-            awaitTrusted(vb, "trust resumed");
+            VisitingBridges.awaitTrusted(vb, 1, "trust resumed");
             awaitJoin(bob, aliceIrc, shared, seenBefore);
             assertEquals(awayId, bob.awaitPrivmsg(shared, whileAway, WAIT).tag(ORIGIN_TAG));
             String sharedAgain = "again in the shared channel " + Names.unique("m");
@@ -252,26 +250,5 @@ class PortalRoomIT {
     private static long count(MatrixUserClient client, String room, String body) {
         return client.seen().stream().filter(e -> room.equals(e.roomId()) && "m.room.message".equals(e.type())
                 && body.equals(e.body())).count();
-    }
-
-    /** Alice's visiting bridge with its own bot, written and logged in through its command line. */
-    private VisitingBridgeConfig vbConfig(Homeserver homeserver, IrcNetwork irc, MatrixAccount alice,
-                                          MatrixAccount vbBot, IrcNetwork.IrcAccount account) throws Exception {
-        Path file = dir.resolve("vb").resolve("config.yaml");
-        cli(List.of(), "init", "-c", file.toString());
-        Files.writeString(file, String.join("\n",
-                "homeserver:",
-                "  url: " + homeserver.baseUrl(),
-                "user: \"" + alice.userId() + "\"",
-                "bot: \"" + vbBot.userId() + "\"",
-                "data_dir: data",
-                "irc:",
-                "  networks:",
-                "    - {id: " + NETWORK + ", host: " + irc.host() + ", port: " + irc.port() + ", tls: false, nick: "
-                        + account.name() + ", account: " + account.name() + "}",
-                ""));
-        cli(List.of(alice.accessToken(), vbBot.accessToken(), account.password()),
-                "login", "-c", file.toString(), "--access-token", "--bot-access-token");
-        return VisitingBridgeConfig.load(file);
     }
 }

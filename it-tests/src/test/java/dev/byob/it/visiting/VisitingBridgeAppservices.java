@@ -40,6 +40,19 @@ public final class VisitingBridgeAppservices implements AppserviceProvider {
     public static final String PORTAL_BOT = "hbvbportal_bridge";
     public static final String PORTAL_GHOSTS = "hbvbportal_irc_";
 
+    /** The first of the two hosting bridges of the several-bridges scenario. */
+    public static final String SEVERAL1_ID = "byob-vb-several1-it";
+    public static final String SEVERAL1_BOT = "hbvbsev1_bridge";
+    public static final String SEVERAL1_GHOSTS = "hbvbsev1_irc_";
+    /** The second of the two hosting bridges of the several-bridges scenario. */
+    public static final String SEVERAL2_ID = "byob-vb-several2-it";
+    public static final String SEVERAL2_BOT = "hbvbsev2_bridge";
+    public static final String SEVERAL2_GHOSTS = "hbvbsev2_irc_";
+    /** The hosting bridge of the duplicate-DM scenario. */
+    public static final String DUPLICATE_DM_ID = "byob-vb-dupdm-it";
+    public static final String DUPLICATE_DM_BOT = "hbvbdupdm_bridge";
+    public static final String DUPLICATE_DM_GHOSTS = "hbvbdupdm_irc_";
+
     @Override
     public List<AppserviceRegistration> appservices(String serverName) {
         return List.of(HostingBridgeAppservices.registration(LOGOUT_ID, LOGOUT_BOT, LOGOUT_GHOSTS, serverName),
@@ -48,6 +61,10 @@ public final class VisitingBridgeAppservices implements AppserviceProvider {
                 HostingBridgeAppservices.registration(DOUBT_ID, DOUBT_BOT, DOUBT_GHOSTS, serverName),
                 HostingBridgeAppservices.registration(LAPSE_ID, LAPSE_BOT, LAPSE_GHOSTS, serverName),
                 HostingBridgeAppservices.registration(HANDOVER_ID, HANDOVER_BOT, HANDOVER_GHOSTS, serverName),
-                HostingBridgeAppservices.registration(PORTAL_ID, PORTAL_BOT, PORTAL_GHOSTS, serverName));
+                HostingBridgeAppservices.registration(PORTAL_ID, PORTAL_BOT, PORTAL_GHOSTS, serverName),
+                HostingBridgeAppservices.registration(SEVERAL1_ID, SEVERAL1_BOT, SEVERAL1_GHOSTS, serverName),
+                HostingBridgeAppservices.registration(SEVERAL2_ID, SEVERAL2_BOT, SEVERAL2_GHOSTS, serverName),
+                HostingBridgeAppservices.registration(DUPLICATE_DM_ID, DUPLICATE_DM_BOT, DUPLICATE_DM_GHOSTS,
+                        serverName));
     }
 }

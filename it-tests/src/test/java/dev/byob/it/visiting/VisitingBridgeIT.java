@@ -25,7 +25,6 @@ import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.message.Lease;
 import dev.byob.protocol.message.MessageType;
 import dev.byob.protocol.message.RevokeCode;
-import dev.byob.protocol.trust.TrustKey;
 import dev.byob.protocol.visiting.VisitingEngine;
 import dev.byob.protocol.visiting.VisitingState;
 import dev.byob.visiting.Main;
@@ -34,21 +33,16 @@ import dev.byob.visiting.config.VisitingBridgeConfig;
 import dev.byob.visiting.core.VisitingBridge;
 import dev.byob.visiting.store.RelayLog;
 import dev.byob.visiting.store.StateStore;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The real visiting bridge against the real hosting bridge: configured and logged in through its command line
@@ -107,7 +101,8 @@ class VisitingBridgeIT {
             List<String> afterRestart = vb.sentTypes();
             assertTrue(afterRestart.contains(MessageType.HEARTBEAT.eventType()), afterRestart.toString());
             assertFalse(afterRestart.contains(MessageType.REQUEST.eventType()), "a new handshake: " + afterRestart);
-            assertFalse(joinedAfterQuit(s.bob().received(), aliceNick), "alice[m] came back to IRC after the restart");
+            assertFalse(VisitingBridges.joinedAfterQuit(s.bob().received(), aliceNick),
+                    "alice[m] came back to IRC after the restart");
 
             // And it relays after the restart, from the bridged room it learnt again from the full state.
             String afterText = "after the restart " + Names.unique("m");
@@ -167,38 +162,16 @@ class VisitingBridgeIT {
 
     /** A visiting bridge configuration for alice with its own bot {@code vbBot}, written and logged in by the CLI. */
     private VisitingBridgeConfig vbConfig(Scene s, String name, MatrixAccount vbBot, String nick) throws Exception {
-        Path file = dir.resolve(name).resolve("config.yaml");
-        assertEquals(0, cli(List.of(), "init", "-c", file.toString()));
-        Files.writeString(file, String.join("\n",
-                "homeserver:",
-                "  url: " + s.homeserver().baseUrl(),
-                "user: \"" + s.alice().userId() + "\"",
-                "bot: \"" + vbBot.userId() + "\"",
-                "data_dir: data",
-                "irc:",
-                "  networks:",
-                "    - {id: " + NETWORK + ", host: " + s.irc().host() + ", port: " + s.irc().port() + ", tls: false, nick: "
-                        + nick + ", account: " + s.aliceAccount().name() + "}",
-                ""));
-        assertEquals(0, cli(List.of(s.alice().accessToken(), vbBot.accessToken(), s.aliceAccount().password()),
-                "login", "-c", file.toString(), "--access-token", "--bot-access-token"));
-        return VisitingBridgeConfig.load(file);
+        return VisitingBridges.configure(dir.resolve(name), s.homeserver(), s.alice(), vbBot, s.irc(), NETWORK, nick,
+                s.aliceAccount());
     }
 
-    /** Alice accepts the bot's DM (it opens one to tell her trust is established); returns that room. */
     private static String acceptBotDm(MatrixUserClient aliceClient, String vbBot) {
-        String dm = aliceClient.awaitEvent("an invite from " + vbBot, e -> "invite".equals(e.membership())
-                && "m.room.member".equals(e.type()) && aliceClient.userId().equals(e.stateKey())
-                && vbBot.equals(e.sender()), WAIT).roomId();
-        aliceClient.join(dm);
-        return dm;
+        return VisitingBridges.acceptBotDm(aliceClient, vbBot);
     }
 
-    static RoomEvent awaitNotice(MatrixUserClient aliceClient, String dm, String vbBot, String containing) {
-        return aliceClient.awaitEvent("a notice from " + vbBot + " saying \"" + containing + "\"",
-                e -> dm.equals(e.roomId()) && vbBot.equals(e.sender()) && "m.room.message".equals(e.type())
-                        && "m.notice".equals(e.content().path("msgtype").asText()) && e.body().contains(containing),
-                WAIT);
+    private static RoomEvent awaitNotice(MatrixUserClient aliceClient, String dm, String vbBot, String containing) {
+        return VisitingBridges.awaitNotice(aliceClient, dm, vbBot, containing);
     }
 
     /**
@@ -670,44 +643,7 @@ class VisitingBridgeIT {
         assertTrue(vb.relayed().contains("to_remote " + eventId), vb.relayed().toString());
     }
 
-    private static boolean joinedAfterQuit(List<dev.byob.it.fixtures.IrcMessage> seen, String nick) {
-        boolean quit = false;
-        for (dev.byob.it.fixtures.IrcMessage m : seen) {
-            if (m.is("QUIT") && nick.equalsIgnoreCase(m.nick())) {
-                quit = true;
-            } else if (quit && m.is("JOIN") && nick.equalsIgnoreCase(m.nick())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Runs the visiting bridge's command line, answering its questions with {@code answers}. */
-    static int cli(List<String> answers, String... args) {
-        Deque<String> queue = new ArrayDeque<>(answers);
-        StringWriter err = new StringWriter();
-        CommandLine cmd = Main.commandLine(q -> queue.poll());
-        cmd.setErr(new PrintWriter(err, true));
-        cmd.setOut(new PrintWriter(new StringWriter(), true));
-        int exit = cmd.execute(args);
-        if (exit != 0) {
-            throw new AssertionError("visiting-bridge " + String.join(" ", args) + " exited " + exit + ": " + err);
-        }
-        return exit;
-    }
-
-    static void awaitTrusted(VisitingBridge vb, String what) throws InterruptedException {
-        Predicate<VisitingState> live = s -> s instanceof VisitingState.Trusted t && !t.lapsed();
-        Instant end = Instant.now().plus(WAIT);
-        Map<TrustKey, VisitingState> relations = Map.of();
-        while (Instant.now().isBefore(end)) {
-            relations = vb.relations();
-            if (relations.size() == 1 && relations.values().stream().allMatch(live)) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError(what + ": no live trust in " + WAIT + "; relations " + relations + ", sent "
-                + vb.sentTypes());
+    private static void awaitTrusted(VisitingBridge vb, String what) throws InterruptedException {
+        VisitingBridges.awaitTrusted(vb, 1, what);
     }
 }

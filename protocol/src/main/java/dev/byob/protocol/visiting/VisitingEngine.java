@@ -8,6 +8,7 @@ import dev.byob.protocol.id.Network;
 import dev.byob.protocol.id.RemoteAccount;
 import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.id.UserId;
+import dev.byob.protocol.message.CancelCode;
 import dev.byob.protocol.message.Lease;
 import dev.byob.protocol.trust.TrustKey;
 import java.time.Duration;
@@ -94,6 +95,7 @@ public final class VisitingEngine {
     private final Random random;
     private final Map<TrustKey, Relation> relations = new LinkedHashMap<>();
     private final Map<RoomId, TrustKey> rooms = new HashMap<>();
+    private final RemoteTargetPins pins = new RemoteTargetPins();
 
     /**
      * @param vbBot the account that speaks for this bridge in DMs (its bot, or the user's own account)
@@ -118,6 +120,19 @@ public final class VisitingEngine {
         Relation r = relation(receipt.key());
         r.state = VisitingHandshake.resume(receipt, fillAck, now);
         return step(receipt.key(), r, new VisitingInput.Tick(), now);
+    }
+
+    /**
+     * Restores a remote-proof target pinned before a restart (recorded on {@link VisitingEngineOutput.TargetPinned}),
+     * so that a challenge from another hosting bridge naming it is still refused (§2.3).
+     */
+    public void restorePin(RemoteTargetPins.Pin pin) {
+        pins.restore(pin);
+    }
+
+    /** The pinned remote-proof target of {@code hbBot} on {@code network}, if any. */
+    public Optional<RemoteTargetPins.Pin> pinOf(UserId hbBot, Network network) {
+        return pins.pinOf(hbBot, network);
     }
 
     /** The state of the relation with a hosting bridge, if it exists. */
@@ -181,6 +196,20 @@ public final class VisitingEngine {
         }
         return step(key.get(), relations.get(key.get()),
                 new VisitingInput.Received(sender, eventType, content, originServerTs), now);
+    }
+
+    /**
+     * The DM with {@code hbBot} changed (a duplicate was resolved, §3.2): the messages of its relations still
+     * waiting for a reply, to send again as they were (same {@code txn_id}) in the kept DM. Changes nothing.
+     */
+    public List<VisitingEngineOutput> outstanding(UserId hbBot) {
+        List<VisitingEngineOutput> out = new ArrayList<>();
+        relations.forEach((k, r) -> {
+            if (k.hbBot().equals(hbBot)) {
+                r.machine.outstanding(r.state).ifPresent(s -> out.add(new VisitingEngineOutput.ForRelation(k, s)));
+            }
+        });
+        return out;
     }
 
     /** The transport made (or could not make) a proof for {@code key}. */
@@ -352,6 +381,21 @@ public final class VisitingEngine {
         Transition<VisitingState, VisitingOutput> t = r.machine.step(r.state, input, now);
         r.state = t.state();
         List<VisitingEngineOutput> out = new ArrayList<>();
+        for (VisitingOutput o : t.outputs()) {
+            if (o instanceof VisitingOutput.MakeRemoteProof) {
+                // A challenge: its target is judged against the pins before any proof is made (§2.3).
+                String target = ((VisitingOutput.MakeRemoteProof) o).target();
+                RemoteTargetPins.Verdict verdict = pins.check(key.hbBot(), key.network(), target);
+                if (verdict instanceof RemoteTargetPins.Verdict.PinnedToOther) {
+                    UserId owner = ((RemoteTargetPins.Verdict.PinnedToOther) verdict).owner();
+                    return step(key, r, new VisitingInput.Refuse(CancelCode.INVALID_MESSAGE, "the remote proof"
+                            + " target " + target + " belongs to " + owner + ", not to " + key.hbBot()), now);
+                }
+                if (verdict instanceof RemoteTargetPins.Verdict.NewPin) {
+                    out.add(new VisitingEngineOutput.TargetPinned(((RemoteTargetPins.Verdict.NewPin) verdict).pin()));
+                }
+            }
+        }
         for (VisitingOutput o : t.outputs()) {
             out.add(new VisitingEngineOutput.ForRelation(key, o));
             if (o instanceof VisitingOutput.TrustEstablished && before instanceof VisitingState.Answered) {

@@ -24,4 +24,10 @@ public sealed interface VisitingEngineOutput {
      */
     record LeftToHost(TrustKey key, RoomId room, Lease.Direction direction, String messageId)
             implements VisitingEngineOutput {}
+
+    /**
+     * A hosting bridge's first remote-proof target on a network, now pinned (§2.3): record it durably, and give
+     * it back with {@link VisitingEngine#restorePin} after a restart. Comes before the proofs it allows.
+     */
+    record TargetPinned(RemoteTargetPins.Pin pin) implements VisitingEngineOutput {}
 }

@@ -25,6 +25,7 @@ import dev.byob.protocol.visiting.VisitingInput.Logout;
 import dev.byob.protocol.visiting.VisitingInput.MatrixProofMade;
 import dev.byob.protocol.visiting.VisitingInput.ProofFailed;
 import dev.byob.protocol.visiting.VisitingInput.Received;
+import dev.byob.protocol.visiting.VisitingInput.Refuse;
 import dev.byob.protocol.visiting.VisitingInput.RemoteProofMade;
 import dev.byob.protocol.visiting.VisitingInput.Start;
 import dev.byob.protocol.visiting.VisitingInput.Tick;
@@ -153,7 +154,36 @@ public final class VisitingHandshake {
         if (input instanceof Logout) {
             return logout(state, ((Logout) input).reason(), now);
         }
+        if (input instanceof Refuse) {
+            Refuse r = (Refuse) input;
+            Optional<TxnId> txn = handshakeTxn(state);
+            if (txn.isEmpty()) {
+                return ignored(state, "nothing under way to refuse: " + r.reason());
+            }
+            return fail(txn.get(), r.code(), r.reason());
+        }
         throw new AssertionError(input);
+    }
+
+    /**
+     * The message of {@code state} still waiting for its reply (a request, an answer or a release), as it was
+     * sent: same content, same {@code txn_id}. For a transport whose DM changed (a duplicate DM, §3.2): sent again
+     * in the kept room, the hosting bridge recognises it as a resend (§6.2). Nothing changes in the state.
+     */
+    public Optional<VisitingOutput.Send> outstanding(VisitingState state) {
+        if (state instanceof Requested) {
+            Requested r = (Requested) state;
+            return Optional.of(send(MessageType.REQUEST, r.content(), r.request().txnId()));
+        }
+        if (state instanceof Answered) {
+            Answered a = (Answered) state;
+            return Optional.of(send(MessageType.ANSWER, a.content(), a.request().txnId()));
+        }
+        if (state instanceof Releasing) {
+            Releasing r = (Releasing) state;
+            return Optional.of(send(MessageType.RELEASE, r.content(), new TxnId(r.content().path("txn_id").asText())));
+        }
+        return Optional.empty();
     }
 
     private Transition<VisitingState, VisitingOutput> start(VisitingState state, Instant now) {
@@ -490,7 +520,7 @@ public final class VisitingHandshake {
         return SignedContent.sign(message, config.vbBot(), config.signingKey());
     }
 
-    private VisitingOutput send(MessageType type, ObjectNode content, TxnId txn) {
+    private VisitingOutput.Send send(MessageType type, ObjectNode content, TxnId txn) {
         return new VisitingOutput.Send(config.key().hbBot(), type, content, type.clientTxnId(txn));
     }
 }

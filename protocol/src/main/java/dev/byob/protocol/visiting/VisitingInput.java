@@ -3,6 +3,7 @@ package dev.byob.protocol.visiting;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.byob.protocol.id.UserId;
 import dev.byob.protocol.message.Answer;
+import dev.byob.protocol.message.CancelCode;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -42,4 +43,11 @@ public sealed interface VisitingInput {
 
     /** The user logs out: ask the hosting bridge to step back in. */
     record Logout(String reason) implements VisitingInput {}
+
+    /**
+     * Refuse the exchange under way: cancel it with {@code code} (for example {@code invalid_message} for a
+     * challenge naming a remote-proof target pinned to another hosting bridge, §2.3). Ignored when no exchange is
+     * under way.
+     */
+    record Refuse(CancelCode code, String reason) implements VisitingInput {}
 }

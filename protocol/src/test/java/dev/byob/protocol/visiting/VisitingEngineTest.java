@@ -8,6 +8,7 @@ import static dev.byob.protocol.Fixtures.USER;
 import static dev.byob.protocol.Fixtures.VB_BOT;
 import static dev.byob.protocol.Fixtures.VB_KEY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.byob.protocol.Fixtures;
 import dev.byob.protocol.discovery.BridgeInfo;
 import dev.byob.protocol.hosting.HostingEngine;
+import dev.byob.protocol.hosting.HostingPolicy;
 import dev.byob.protocol.hosting.HostingInput;
 import dev.byob.protocol.hosting.HostingOutput;
 import dev.byob.protocol.hosting.InMemoryFillInLog;
@@ -24,9 +26,11 @@ import dev.byob.protocol.id.Network;
 import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.id.UserId;
 import dev.byob.protocol.message.Answer;
+import dev.byob.protocol.message.CancelCode;
 import dev.byob.protocol.message.Lease;
 import dev.byob.protocol.message.MessageType;
 import dev.byob.protocol.message.ProofMethods;
+import dev.byob.protocol.remote.IrcAccountProof;
 import dev.byob.protocol.trust.InMemoryTrustStore;
 import dev.byob.protocol.trust.TrustKey;
 import java.time.Instant;
@@ -34,6 +38,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -74,6 +79,9 @@ class VisitingEngineTest {
             }
             if (o instanceof VisitingEngineOutput.LeftToHost) {
                 leftToHost.add((VisitingEngineOutput.LeftToHost) o);
+                continue;
+            }
+            if (o instanceof VisitingEngineOutput.TargetPinned) {
                 continue;
             }
             VisitingEngineOutput.ForRelation f = (VisitingEngineOutput.ForRelation) o;
@@ -287,5 +295,88 @@ class VisitingEngineTest {
                 VB_BOT, beat.type().eventType(), beat.content()), T0.plusSeconds(10));
         assertTrue(reply.stream().anyMatch(r -> r instanceof HostingOutput.Send
                 && ((HostingOutput.Send) r).type() == MessageType.LEASE), reply.toString());
+    }
+
+    /** A second hosting bridge, {@code bot}, whose IRC bot is {@code ircBot} on the same network. */
+    private static HostingEngine otherHostingBridge(UserId bot, String ircBot) {
+        return new HostingEngine(HostingPolicy.defaults(bot, Map.of(NETWORK, ircBot),
+                Map.of(NETWORK, new IrcAccountProof(IrcAccountProof.CaseMapping.RFC1459)), ProofMethods.MATRIX_ALL),
+                new InMemoryTrustStore(), new InMemoryFillInLog(), new Random(9), T0);
+    }
+
+    /** The VB's request to {@code otherHb} goes to {@code hb2}; what the VB makes of its challenge. */
+    private List<VisitingEngineOutput> challengeFrom(UserId otherHb, HostingEngine hb2) {
+        List<VisitingEngineOutput> request = vb.bridgeSeen(ROOM2, bridge(otherHb, NETWORK, "#other"), T0.plusSeconds(1));
+        VisitingOutput.Send send = (VisitingOutput.Send) ((VisitingEngineOutput.ForRelation) request.get(0)).output();
+        List<HostingOutput> replies = hb2.handle(new HostingInput.RoomMessage(RoomId.parse("!dm2:home.example"), true,
+                VB_BOT, send.type().eventType(), send.content()), T0.plusSeconds(1));
+        HostingOutput.Send challenge = replies.stream().filter(o -> o instanceof HostingOutput.Send)
+                .map(o -> (HostingOutput.Send) o).filter(o -> o.type() == MessageType.CHALLENGE).findFirst().orElseThrow();
+        return vb.received(otherHb, challenge.type().eventType(), challenge.content(), Optional.empty(),
+                T0.plusSeconds(1));
+    }
+
+    @Test
+    void challenge_theFirstTargetOfAHostingBridge_isPinnedBeforeTheProofs() {
+        List<VisitingEngineOutput> out = vb.bridgeSeen(ROOM, bridge(HB, NETWORK, "#byob"), T0);
+        pump(out, T0);
+        assertEquals(Optional.of(new RemoteTargetPins.Pin(HB, NETWORK, Fixtures.IRC_BOT)), vb.pinOf(HB, NETWORK));
+    }
+
+    @Test
+    void challenge_fromAnotherBotNamingAPinnedTarget_isCancelledAsInvalidMessage() {
+        trusted(); // pins HB's IRC bot
+        UserId otherHb = UserId.parse("@other-hb:elsewhere.example");
+        List<VisitingEngineOutput> out = challengeFrom(otherHb, otherHostingBridge(otherHb, Fixtures.IRC_BOT.toLowerCase()));
+        assertFalse(out.stream().anyMatch(o -> o instanceof VisitingEngineOutput.ForRelation f
+                && (f.output() instanceof VisitingOutput.MakeRemoteProof || f.output() instanceof VisitingOutput.MakeMatrixProof)),
+                "no proof is made: " + out);
+        VisitingOutput.Send cancel = out.stream().filter(o -> o instanceof VisitingEngineOutput.ForRelation f
+                && f.output() instanceof VisitingOutput.Send).map(o -> (VisitingOutput.Send) ((VisitingEngineOutput.ForRelation) o).output())
+                .findFirst().orElseThrow();
+        assertEquals(MessageType.CANCEL, cancel.type());
+        assertEquals(otherHb, cancel.to());
+        assertEquals(CancelCode.INVALID_MESSAGE.value(), cancel.content().path("code").asText());
+        VisitingState state = vb.state(new TrustKey(otherHb, USER, NETWORK)).orElseThrow();
+        assertInstanceOf(VisitingState.Failed.class, state);
+        assertEquals(CancelCode.INVALID_MESSAGE, ((VisitingState.Failed) state).code());
+        assertEquals(Optional.empty(), vb.pinOf(otherHb, NETWORK));
+        assertInstanceOf(VisitingState.Trusted.class, vb.state(new TrustKey(HB, USER, NETWORK)).orElseThrow(),
+                "the first hosting bridge's trust stands");
+    }
+
+    @Test
+    void challenge_fromAnotherBotWithItsOwnTarget_goesOn_andAPinRestoredAfterARestartStillRefuses() {
+        UserId otherHb = UserId.parse("@other-hb:elsewhere.example");
+        vb.restorePin(new RemoteTargetPins.Pin(HB, NETWORK, Fixtures.IRC_BOT));
+        List<VisitingEngineOutput> own = challengeFrom(otherHb, otherHostingBridge(otherHb, "OtherBot"));
+        assertTrue(own.stream().anyMatch(o -> o instanceof VisitingEngineOutput.ForRelation f
+                && f.output() instanceof VisitingOutput.MakeRemoteProof), own.toString());
+        assertEquals(new VisitingEngineOutput.TargetPinned(new RemoteTargetPins.Pin(otherHb, NETWORK, "OtherBot")),
+                own.get(0), "pinned before the proofs");
+        UserId third = UserId.parse("@third-hb:elsewhere.example");
+        VisitingEngine restarted = new VisitingEngine(USER, VB_BOT, VB_KEY,
+                List.of(new VisitingEngine.ServedNetwork(NETWORK, ACCOUNT, List.of(ProofMethods.IRC_ACCOUNT_PRIVMSG))),
+                List.of(ProofMethods.MATRIX_DM), new Random(8));
+        restarted.restorePin(new RemoteTargetPins.Pin(HB, NETWORK, Fixtures.IRC_BOT));
+        List<VisitingEngineOutput> request = restarted.bridgeSeen(ROOM2, bridge(third, NETWORK, "#x"), T0);
+        VisitingOutput.Send send = (VisitingOutput.Send) ((VisitingEngineOutput.ForRelation) request.get(0)).output();
+        HostingOutput.Send challenge = otherHostingBridge(third, Fixtures.IRC_BOT).handle(new HostingInput.RoomMessage(
+                RoomId.parse("!dm3:home.example"), true, VB_BOT, send.type().eventType(), send.content()), T0).stream()
+                .filter(o -> o instanceof HostingOutput.Send).map(o -> (HostingOutput.Send) o)
+                .filter(o -> o.type() == MessageType.CHALLENGE).findFirst().orElseThrow();
+        restarted.received(third, challenge.type().eventType(), challenge.content(), Optional.empty(), T0);
+        assertInstanceOf(VisitingState.Failed.class, restarted.state(new TrustKey(third, USER, NETWORK)).orElseThrow());
+    }
+
+    @Test
+    void outstanding_afterADmChange_isTheWaitingMessageAsSent_andNothingWhenTrusted() {
+        List<VisitingEngineOutput> request = vb.bridgeSeen(ROOM, bridge(HB, NETWORK, "#byob"), T0);
+        VisitingOutput.Send sent = (VisitingOutput.Send) ((VisitingEngineOutput.ForRelation) request.get(0)).output();
+        List<VisitingEngineOutput> again = vb.outstanding(HB);
+        assertEquals(List.of(new VisitingEngineOutput.ForRelation(new TrustKey(HB, USER, NETWORK), sent)), again);
+        assertTrue(vb.outstanding(UserId.parse("@nobody:example.org")).isEmpty());
+        pump(request, T0);
+        assertTrue(vb.outstanding(HB).isEmpty(), "trusted: nothing waits");
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.byob.kit.matrix.CreateRoomOptions;
+import dev.byob.kit.matrix.DirectChats;
 import dev.byob.kit.matrix.MatrixClient;
 import dev.byob.kit.matrix.MatrixRequestException;
 import dev.byob.kit.matrix.RoomPreset;
@@ -102,7 +103,11 @@ final class UserDm {
                 return;
             }
             store.dm(StateStore.DmOwner.CONTROL, user, room);
-            VisitingBridge.recordDirect(bot.get(), botId, user, room, "bot");
+            try {
+                DirectChats.update(bot.get(), botId, user, room, null);
+            } catch (MatrixRequestException e) {
+                LOG.warn("could not record {} in the m.direct of the bot: {}", room, e.getMessage());
+            }
             LOG.info("created the bot's DM {} with the user", room);
         }
         say(text);

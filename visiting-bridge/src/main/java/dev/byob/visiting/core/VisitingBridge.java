@@ -7,12 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.byob.kit.irc.Formatting;
 import dev.byob.kit.irc.IrcConnection;
 import dev.byob.kit.irc.LineWithdrawnException;
-import dev.byob.kit.matrix.CreateRoomOptions;
 import dev.byob.kit.matrix.MatrixClient;
 import dev.byob.kit.matrix.MatrixException;
 import dev.byob.kit.matrix.MatrixNetworkException;
 import dev.byob.kit.matrix.MatrixRequestException;
-import dev.byob.kit.matrix.RoomPreset;
 import dev.byob.kit.matrix.SyncRequest;
 import dev.byob.protocol.discovery.BridgeInfo;
 import dev.byob.protocol.id.EventId;
@@ -21,6 +19,7 @@ import dev.byob.protocol.id.RemoteAccount;
 import dev.byob.protocol.id.RoomId;
 import dev.byob.protocol.id.UserId;
 import dev.byob.protocol.message.Answer;
+import dev.byob.protocol.message.CancelCode;
 import dev.byob.protocol.message.Lease;
 import dev.byob.protocol.message.MessageType;
 import dev.byob.protocol.message.ProofMethods;
@@ -43,6 +42,7 @@ import dev.byob.visiting.store.RelayLog;
 import dev.byob.visiting.store.StateStore;
 import java.io.IOException;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -125,7 +125,8 @@ public final class VisitingBridge implements AutoCloseable {
         final String name;
         final UserId id;
         final MatrixClient client;
-        final Map<UserId, Dm> dms = new LinkedHashMap<>();
+        /** Its DMs with hosting bridge bots (§3). */
+        PairDms dms;
         volatile String since;
         /** Whether this process has handled a /sync of this account yet; the first one asks for full state. */
         volatile boolean synced;
@@ -135,18 +136,6 @@ public final class VisitingBridge implements AutoCloseable {
             this.name = name;
             this.id = id;
             this.client = client;
-        }
-    }
-
-    /** A DM with one hosting bridge bot; actions wait until the bot has joined it. */
-    private static final class Dm {
-        final RoomId room;
-        boolean ready;
-        final List<Runnable> waiting = new ArrayList<>();
-
-        Dm(RoomId room, boolean ready) {
-            this.room = room;
-            this.ready = ready;
         }
     }
 
@@ -198,7 +187,7 @@ public final class VisitingBridge implements AutoCloseable {
     private ScheduledFuture<?> tick;
     private volatile boolean running;
 
-    private VisitingBridge(VisitingBridgeConfig config, Credentials credentials, StateStore store) {
+    private VisitingBridge(VisitingBridgeConfig config, Credentials credentials, StateStore store, DmTimings timings) {
         this.config = config;
         this.store = store;
         this.log = store.relays();
@@ -229,6 +218,12 @@ public final class VisitingBridge implements AutoCloseable {
         });
         this.portals = new Portals(config, user.client, bot.client, bot.id, store, userDm, irc, core,
                 this::joinChannels);
+        for (Account a : bot == user ? List.of(user) : List.of(user, bot)) {
+            boolean pair = a == bot;
+            a.dms = new PairDms(a.name, a.id, pair ? StateStore.DmOwner.PAIR : StateStore.DmOwner.USER,
+                    pair && bot != user, PairDms.Matrix.of(a.client, a.id), store, timings, Clock.systemUTC(),
+                    this::later, this::isHostingBot, pair ? dmListener() : PairDms.Listener.NONE);
+        }
     }
 
     /**
@@ -238,8 +233,19 @@ public final class VisitingBridge implements AutoCloseable {
      * @throws IOException when the data directory or the state database cannot be opened
      */
     public static VisitingBridge create(VisitingBridgeConfig config, Credentials credentials) throws IOException {
+        return create(config, credentials, DmTimings.DEFAULT);
+    }
+
+    /**
+     * {@link #create(VisitingBridgeConfig, Credentials)} with other timings for the DMs with hosting bridge bots
+     * than the spec's recommendation (§3.3).
+     *
+     * @throws IOException when the data directory or the state database cannot be opened
+     */
+    public static VisitingBridge create(VisitingBridgeConfig config, Credentials credentials, DmTimings timings)
+            throws IOException {
         Credentials.createDataDir(config.dataDir());
-        return new VisitingBridge(config, credentials, StateStore.open(config.dataDir()));
+        return new VisitingBridge(config, credentials, StateStore.open(config.dataDir()), timings);
     }
 
     /** Resumes the trust held before, connects to IRC and starts the long polls. */
@@ -250,10 +256,11 @@ public final class VisitingBridge implements AutoCloseable {
             if (bot != user) {
                 bot.since = store.nextBatch(bot.name).orElse(null);
             }
-            store.dms(StateStore.DmOwner.PAIR).forEach((hb, room) -> bot.dms.put(hb, new Dm(room, true)));
+            bot.dms.load();
             if (bot != user) {
-                store.dms(StateStore.DmOwner.USER).forEach((hb, room) -> user.dms.put(hb, new Dm(room, true)));
+                user.dms.load();
             }
+            store.pins().forEach(engine::restorePin);
             loggedOut = store.loggedOut();
             portals.load();
             store.ends().forEach((k, e) -> ended.put(k, e.code() + ": " + e.reason()));
@@ -423,7 +430,10 @@ public final class VisitingBridge implements AutoCloseable {
         if (a == bot && bot != user) {
             for (var it = answer.path("rooms").path("invite").fields(); it.hasNext(); ) {
                 var entry = it.next();
-                userDm.invited(RoomId.parse(entry.getKey()), entry.getValue().path("invite_state").path("events"));
+                RoomId room = RoomId.parse(entry.getKey());
+                JsonNode inviteState = entry.getValue().path("invite_state").path("events");
+                userDm.invited(room, inviteState);
+                directInvite(room, inviteState);
             }
         }
         for (var it = join.fields(); it.hasNext(); ) {
@@ -487,38 +497,91 @@ public final class VisitingBridge implements AutoCloseable {
     }
 
     private void dmEvent(Account a, RoomId room, JsonNode e, Instant now) {
-        UserId hbBot = null;
-        Dm dm = null;
-        for (Map.Entry<UserId, Dm> d : a.dms.entrySet()) {
-            if (d.getValue().room.equals(room)) {
-                hbBot = d.getKey();
-                dm = d.getValue();
-            }
-        }
-        if (dm == null || !hbBot.value().equals(e.path("sender").asText())) {
+        String type = e.path("type").asText();
+        if ("m.room.member".equals(type)) {
+            a.dms.membership(room, e);
             return;
         }
-        String type = e.path("type").asText();
-        if ("m.room.member".equals(type) && hbBot.value().equals(e.path("state_key").asText())
-                && "join".equals(e.path("content").path("membership").asText())) {
-            ready(dm);
-        } else if (a == bot && type.startsWith(MessageType.PREFIX)) {
-            ready(dm);
-            JsonNode ts = e.get("origin_server_ts");
-            handle(engine.received(hbBot, type, e.path("content"),
-                    ts == null || !ts.canConvertToLong() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(ts.asLong())),
-                    now));
+        if (a != bot || !type.startsWith(MessageType.PREFIX) || MessageType.MATRIX_PROOF.eventType().equals(type)) {
+            return;
+        }
+        UserId sender;
+        try {
+            sender = UserId.parse(e.path("sender").asText());
+        } catch (IllegalArgumentException ex) {
+            return;
+        }
+        Optional<UserId> peer = a.dms.peerOf(room);
+        if (peer.isPresent() ? !peer.get().equals(sender) : !a.dms.strayMessage(room, sender)) {
+            return; // §3.4: only the pair's DM counts
+        }
+        a.dms.heardFrom(sender);
+        JsonNode ts = e.get("origin_server_ts");
+        handle(engine.received(sender, type, e.path("content"),
+                ts == null || !ts.canConvertToLong() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(ts.asLong())),
+                now));
+    }
+
+    /** An invite of the bot: a direct one from a hosting bridge bot may be a (second) DM with it (§3.2). */
+    private void directInvite(RoomId room, JsonNode inviteState) {
+        for (JsonNode e : inviteState) {
+            if ("m.room.member".equals(e.path("type").asText()) && bot.id.value().equals(e.path("state_key").asText())
+                    && "invite".equals(e.path("content").path("membership").asText()) && e.path("sender").isTextual()) {
+                UserId inviter;
+                try {
+                    inviter = UserId.parse(e.get("sender").textValue());
+                } catch (IllegalArgumentException ex) {
+                    return;
+                }
+                bot.dms.invited(room, inviter, e.path("content").path("is_direct").asBoolean(false));
+                return;
+            }
         }
     }
 
-    private void ready(Dm dm) {
-        if (dm.ready) {
-            return;
-        }
-        dm.ready = true;
-        List<Runnable> waiting = new ArrayList<>(dm.waiting);
-        dm.waiting.clear();
-        waiting.forEach(Runnable::run);
+    /** Whether {@code user} is the bot of a hosting bridge this bridge knows (a bridged room or a relation). */
+    private boolean isHostingBot(UserId user) {
+        return bridged.values().stream().anyMatch(i -> i.hbBot().equals(user))
+                || engine.relations().keySet().stream().anyMatch(k -> k.hbBot().equals(user));
+    }
+
+    private PairDms.Listener dmListener() {
+        return new PairDms.Listener() {
+            @Override
+            public void moved(UserId peer) {
+                // §3.2: an exchange in flight continues in the kept room; the hosting bridge knows resends (§6.2).
+                handle(engine.outstanding(peer));
+            }
+
+            @Override
+            public void retryDue(UserId peer) {
+                // §3.3: what waits for a reply makes the new DM; a handshake that timed out without one starts again.
+                handle(engine.outstanding(peer));
+                Instant now = Instant.now();
+                engine.relations().forEach((key, state) -> {
+                    if (key.hbBot().equals(peer) && state instanceof VisitingState.Failed f && !f.byPeer()
+                            && CancelCode.TIMEOUT.equals(f.code()) && !loggedOut && !ended.containsKey(key)) {
+                        LOG.info("starting the handshake with {} again", key);
+                        handle(engine.retry(key, now));
+                    }
+                });
+            }
+        };
+    }
+
+    /** Runs {@code task} on the core after {@code delay}; the result cancels it. */
+    private Runnable later(Duration delay, Runnable task) {
+        ScheduledFuture<?> f = core.schedule(() -> {
+            if (!running) {
+                return; // stopping: the clients may be closed already
+            }
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.error("a scheduled task failed", e);
+            }
+        }, delay.toMillis(), TimeUnit.MILLISECONDS);
+        return () -> f.cancel(false);
     }
 
     // ---- outputs ----
@@ -540,6 +603,10 @@ public final class VisitingBridge implements AutoCloseable {
                 log.left(left.direction(), left.messageId(), "the hosting bridge's: observed before the handover",
                         Instant.now());
                 LOG.debug("{} {} is left to {} (§12.5)", left.direction().wire(), left.messageId(), left.key().hbBot());
+            } else if (o instanceof VisitingEngineOutput.TargetPinned pinned) {
+                store.pin(pinned.pin()); // durable before the proofs it allows (§2.3)
+                LOG.info("pinned {} as the remote-proof target of {} on {}", pinned.pin().target(),
+                        pinned.pin().hbBot(), pinned.pin().network().id());
             }
         }
         joinChannels();
@@ -684,59 +751,19 @@ public final class VisitingBridge implements AutoCloseable {
                 }));
     }
 
-    /** Runs {@code action} in {@code a}'s DM with {@code hbBot} once the bot is in it, creating the DM if needed. */
-    private void withDm(Account a, UserId hbBot, RoomAction action) {
-        Runnable run = () -> {
+    /**
+     * Runs {@code action} in {@code a}'s DM with {@code hbBot} once the bot is in it, creating the DM if needed
+     * ({@link PairDms}); a failure is logged, and the handshake resends.
+     */
+    private void withDm(Account a, UserId hbBot, PairDms.RoomAction action) {
+        a.dms.withDm(hbBot, room -> {
             try {
-                action.run(a.dms.get(hbBot).room);
+                action.run(room);
             } catch (MatrixRequestException e) {
                 LOG.warn("acting in the DM of the {} with {} failed (the handshake resends): {}", a.name, hbBot,
                         e.getMessage());
             }
-        };
-        Dm dm = a.dms.get(hbBot);
-        if (dm != null) {
-            if (dm.ready) {
-                run.run();
-            } else {
-                dm.waiting.add(run);
-            }
-            return;
-        }
-        RoomId room;
-        try {
-            room = a.client.createRoom(CreateRoomOptions.builder().direct(true).preset(RoomPreset.TRUSTED_PRIVATE_CHAT)
-                    .invite(hbBot).build());
-        } catch (MatrixRequestException e) {
-            LOG.warn("could not create a DM of the {} with {} (tried again on the next resend): {}", a.name, hbBot,
-                    e.getMessage());
-            return;
-        }
-        LOG.info("created the DM {} of the {} with {}", room, a.name, hbBot);
-        dm = new Dm(room, false);
-        dm.waiting.add(run);
-        a.dms.put(hbBot, dm);
-        store.dm(a == bot ? StateStore.DmOwner.PAIR : StateStore.DmOwner.USER, hbBot, room);
-        recordDirect(a.client, a.id, hbBot, room, a.name);
-    }
-
-    /** Adds {@code room} to the {@code m.direct} of {@code self} for {@code other}; a failure is logged. */
-    static void recordDirect(MatrixClient client, UserId self, UserId other, RoomId room, String who) {
-        try {
-            ObjectNode direct = client.getAccountData(self, "m.direct")
-                    .filter(JsonNode::isObject).map(n -> (ObjectNode) n.deepCopy()).orElseGet(JSON::createObjectNode);
-            JsonNode rooms = direct.get(other.value());
-            ArrayNode list = rooms instanceof ArrayNode arr ? arr : direct.putArray(other.value());
-            list.add(room.value());
-            client.putAccountData(self, "m.direct", direct);
-        } catch (MatrixRequestException e) {
-            LOG.warn("could not record {} in the m.direct of the {}: {}", room, who, e.getMessage());
-        }
-    }
-
-    @FunctionalInterface
-    private interface RoomAction {
-        void run(RoomId room);
+        });
     }
 
     // ---- the user's DM with the bot: commands and notices ----

@@ -6,6 +6,7 @@ import dev.byob.protocol.id.TxnId;
 import dev.byob.protocol.id.UserId;
 import dev.byob.protocol.message.Accept;
 import dev.byob.protocol.trust.TrustKey;
+import dev.byob.protocol.visiting.RemoteTargetPins;
 import dev.byob.protocol.visiting.TrustReceipt;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,7 +29,8 @@ import org.sqlite.SQLiteConfig;
 
 /**
  * The visiting bridge's durable state in one SQLite file under the data directory: the {@code /sync} tokens,
- * the DMs with hosting bridges' bots and with the user, the trust receipts with their fill-in
+ * the DMs with hosting bridges' bots (whether the bot has joined, and the back-off after failed ones, §3.3) and
+ * with the user, the remote-proof targets pinned per hosting bridge bot (§2.3), the trust receipts with their fill-in
  * acknowledgements (so a restart resumes without a new handshake), the relations that ended and must not
  * be renewed without the user's word (§10.5), the portal rooms it created and whether it retired them (§13.3),
  * and the {@link RelayLog}.
@@ -70,7 +72,14 @@ public final class StateStore implements AutoCloseable {
             // 2: portal rooms the bridge created for its user (§13.3).
             List.of("CREATE TABLE portal (room_id TEXT PRIMARY KEY, protocol TEXT NOT NULL, network TEXT NOT NULL,"
                     + " channel TEXT NOT NULL, user_id TEXT NOT NULL, created_at INTEGER NOT NULL, stage TEXT NOT NULL,"
-                    + " replacement TEXT, body TEXT, updated_at INTEGER NOT NULL)"));
+                    + " replacement TEXT, body TEXT, updated_at INTEGER NOT NULL)"),
+            // 3: DMs whose peer has not joined yet (§3.3), the back-off of failed DMs, pinned proof targets (§2.3).
+            List.of("ALTER TABLE dm ADD COLUMN created_at INTEGER",
+                    "ALTER TABLE dm ADD COLUMN peer_joined INTEGER NOT NULL DEFAULT 1",
+                    "CREATE TABLE dm_retry (account TEXT NOT NULL, peer TEXT NOT NULL, failures INTEGER NOT NULL,"
+                            + " next_at INTEGER NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (account, peer))",
+                    "CREATE TABLE target_pin (hb_bot TEXT NOT NULL, protocol TEXT NOT NULL, network TEXT NOT NULL,"
+                            + " target TEXT NOT NULL, PRIMARY KEY (hb_bot, protocol, network))"));
 
     /** Which of the bridge's accounts a DM belongs to. */
     public enum DmOwner {
@@ -84,6 +93,15 @@ public final class StateStore implements AutoCloseable {
 
     /** A receipt and the highest fill-in recorded for it. */
     public record StoredTrust(TrustReceipt receipt, long fillAck) {}
+
+    /**
+     * A DM with a peer: {@code createdAt} when this bridge created it (empty for one it joined or an earlier
+     * version recorded), {@code peerJoined} once the peer is in it.
+     */
+    public record StoredDm(RoomId room, Optional<Instant> createdAt, boolean peerJoined) {}
+
+    /** Creating a DM with a peer failed {@code failures} times in a row; the next try is not before {@code nextAt}. */
+    public record DmRetry(int failures, Instant nextAt, String reason) {}
 
     /** A relation that ended in a way that forbids a new handshake until the user asks (§10.5). */
     public record TrustEnd(TrustKey key, String code, String reason, Instant endedAt) {}
@@ -189,6 +207,110 @@ public final class StateStore implements AutoCloseable {
     /** Records {@code room} as the DM of {@code owner} with {@code peer}, replacing any earlier one. */
     public synchronized void dm(DmOwner owner, UserId peer, RoomId room) {
         write(c -> putDm(c, owner, peer, room));
+    }
+
+    /** The DMs of {@code owner} with whether their peer joined, by the other party. */
+    public synchronized Map<UserId, StoredDm> dmRecords(DmOwner owner) {
+        Map<UserId, StoredDm> out = new LinkedHashMap<>();
+        read("SELECT peer, room_id, created_at, peer_joined FROM dm WHERE account = ? ORDER BY rowid",
+                ps -> ps.setString(1, owner.name()), rs -> {
+                    long created = rs.getLong(3);
+                    Optional<Instant> createdAt = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(created));
+                    out.put(UserId.parse(rs.getString(1)), new StoredDm(RoomId.parse(rs.getString(2)), createdAt,
+                            rs.getInt(4) != 0));
+                });
+        return out;
+    }
+
+    /** Records {@code room}, just created by this bridge at {@code at}, as the DM of {@code owner} with {@code peer}, not joined by it yet. */
+    public synchronized void dmCreated(DmOwner owner, UserId peer, RoomId room, Instant at) {
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT OR REPLACE INTO dm (account, peer, room_id,"
+                    + " created_at, peer_joined) VALUES (?, ?, ?, ?, 0)")) {
+                ps.setString(1, owner.name());
+                ps.setString(2, peer.value());
+                ps.setString(3, room.value());
+                ps.setLong(4, at.toEpochMilli());
+                ps.executeUpdate();
+            }
+        });
+    }
+
+    /** The peer joined {@code room}, the DM of {@code owner} with it; a DM since replaced is left as it is. */
+    public synchronized void dmJoined(DmOwner owner, UserId peer, RoomId room) {
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE dm SET peer_joined = 1 WHERE account = ? AND peer = ?"
+                    + " AND room_id = ?")) {
+                ps.setString(1, owner.name());
+                ps.setString(2, peer.value());
+                ps.setString(3, room.value());
+                ps.executeUpdate();
+            }
+        });
+    }
+
+    /** Forgets {@code room} as the DM of {@code owner} with {@code peer}, if it still is. */
+    public synchronized void forgetDm(DmOwner owner, UserId peer, RoomId room) {
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM dm WHERE account = ? AND peer = ? AND room_id = ?")) {
+                ps.setString(1, owner.name());
+                ps.setString(2, peer.value());
+                ps.setString(3, room.value());
+                ps.executeUpdate();
+            }
+        });
+    }
+
+    /** The back-offs of {@code owner}'s failed DMs, by peer. */
+    public synchronized Map<UserId, DmRetry> dmRetries(DmOwner owner) {
+        Map<UserId, DmRetry> out = new LinkedHashMap<>();
+        read("SELECT peer, failures, next_at, reason FROM dm_retry WHERE account = ? ORDER BY rowid",
+                ps -> ps.setString(1, owner.name()), rs -> out.put(UserId.parse(rs.getString(1)),
+                        new DmRetry(rs.getInt(2), Instant.ofEpochMilli(rs.getLong(3)), rs.getString(4))));
+        return out;
+    }
+
+    /** Records the back-off after a failed DM of {@code owner} with {@code peer}, or clears it ({@code null}). */
+    public synchronized void dmRetry(DmOwner owner, UserId peer, DmRetry retry) {
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement(retry == null
+                    ? "DELETE FROM dm_retry WHERE account = ? AND peer = ?"
+                    : "INSERT OR REPLACE INTO dm_retry (account, peer, failures, next_at, reason) VALUES (?, ?, ?, ?, ?)")) {
+                ps.setString(1, owner.name());
+                ps.setString(2, peer.value());
+                if (retry != null) {
+                    ps.setInt(3, retry.failures());
+                    ps.setLong(4, retry.nextAt().toEpochMilli());
+                    ps.setString(5, retry.reason());
+                }
+                ps.executeUpdate();
+            }
+        });
+    }
+
+    // ---- pinned remote-proof targets ----
+
+    /** Every remote-proof target pinned (§2.3). */
+    public synchronized List<RemoteTargetPins.Pin> pins() {
+        List<RemoteTargetPins.Pin> out = new java.util.ArrayList<>();
+        read("SELECT hb_bot, protocol, network, target FROM target_pin ORDER BY rowid", ps -> { },
+                rs -> out.add(new RemoteTargetPins.Pin(UserId.parse(rs.getString(1)),
+                        new Network(rs.getString(2), rs.getString(3)), rs.getString(4))));
+        return out;
+    }
+
+    /** Records a pin; one already recorded for that bot and network stays. */
+    public synchronized void pin(RemoteTargetPins.Pin pin) {
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT OR IGNORE INTO target_pin (hb_bot, protocol,"
+                    + " network, target) VALUES (?, ?, ?, ?)")) {
+                ps.setString(1, pin.hbBot().value());
+                ps.setString(2, pin.network().protocol());
+                ps.setString(3, pin.network().id());
+                ps.setString(4, pin.target());
+                ps.executeUpdate();
+            }
+        });
     }
 
     private static void putDm(Connection c, DmOwner owner, UserId peer, RoomId room) throws SQLException {

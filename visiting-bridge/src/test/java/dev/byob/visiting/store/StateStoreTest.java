@@ -11,6 +11,7 @@ import dev.byob.protocol.id.TxnId;
 import dev.byob.protocol.id.UserId;
 import dev.byob.protocol.message.Accept;
 import dev.byob.protocol.trust.TrustKey;
+import dev.byob.protocol.visiting.RemoteTargetPins;
 import dev.byob.protocol.visiting.TrustReceipt;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -159,19 +160,56 @@ class StateStoreTest {
     }
 
     @Test
-    void open_databaseOfSchemaVersion1_isMigrated_keepingItsState() throws Exception {
+    void dmsWaitingForTheirBot_backoffsAndPins_surviveAReopen() throws IOException {
+        Instant created = Instant.ofEpochMilli(1_700_000_000_000L);
+        RoomId waiting = RoomId.parse("!waiting:example.org");
+        UserId other = UserId.parse("@other:example.org");
+        RemoteTargetPins.Pin pin = new RemoteTargetPins.Pin(HB, Network.irc("libera"), "HBBot");
+        try (StateStore store = StateStore.open(dir)) {
+            store.dmCreated(StateStore.DmOwner.PAIR, HB, waiting, created);
+            store.dm(StateStore.DmOwner.PAIR, other, ROOM);
+            store.dmRetry(StateStore.DmOwner.PAIR, other, new StateStore.DmRetry(3, created.plusSeconds(60), "refused"));
+            store.pin(pin);
+            store.pin(new RemoteTargetPins.Pin(HB, Network.irc("libera"), "Later")); // the first pin stays
+        }
+        try (StateStore store = StateStore.open(dir)) {
+            Map<UserId, StateStore.StoredDm> dms = store.dmRecords(StateStore.DmOwner.PAIR);
+            assertEquals(new StateStore.StoredDm(waiting, java.util.Optional.of(created), false), dms.get(HB));
+            assertEquals(new StateStore.StoredDm(ROOM, java.util.Optional.empty(), true), dms.get(other));
+            assertEquals(Map.of(other, new StateStore.DmRetry(3, created.plusSeconds(60), "refused")),
+                    store.dmRetries(StateStore.DmOwner.PAIR));
+            assertEquals(java.util.List.of(pin), store.pins());
+
+            store.dmJoined(StateStore.DmOwner.PAIR, HB, waiting);
+            assertTrue(store.dmRecords(StateStore.DmOwner.PAIR).get(HB).peerJoined());
+            store.forgetDm(StateStore.DmOwner.PAIR, HB, ROOM); // not its DM: nothing happens
+            store.forgetDm(StateStore.DmOwner.PAIR, HB, waiting);
+            assertFalse(store.dmRecords(StateStore.DmOwner.PAIR).containsKey(HB));
+            store.dmRetry(StateStore.DmOwner.PAIR, other, null);
+            assertTrue(store.dmRetries(StateStore.DmOwner.PAIR).isEmpty());
+        }
+    }
+
+    @Test
+    void open_databaseOfSchemaVersion1_isMigrated_keepingItsState_andItsDmsAsJoined() throws Exception {
+        Files.createDirectories(dir);
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(StateStore.FILE));
              Statement s = c.createStatement()) {
             for (String sql : StateStore.MIGRATIONS.get(0)) {
                 s.execute(sql);
             }
             s.execute("INSERT INTO meta (key, value) VALUES ('user_next_batch', 's5')");
+            s.execute("INSERT INTO dm (account, peer, room_id) VALUES ('PAIR', '" + HB.value() + "', '"
+                    + ROOM.value() + "')");
             s.execute("PRAGMA user_version = 1");
         }
         try (StateStore store = StateStore.open(dir)) {
             assertEquals(StateStore.MIGRATIONS.size(), store.schemaVersion());
             assertEquals("s5", store.nextBatch("user").orElseThrow());
             assertTrue(store.portals().isEmpty());
+            assertEquals(new StateStore.StoredDm(ROOM, java.util.Optional.empty(), true),
+                    store.dmRecords(StateStore.DmOwner.PAIR).get(HB));
+            assertTrue(store.pins().isEmpty());
         }
     }
 }

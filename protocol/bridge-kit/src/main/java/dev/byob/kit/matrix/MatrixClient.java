@@ -285,6 +285,14 @@ public final class MatrixClient implements AutoCloseable {
         execute("POST", client("rooms", room.value(), "leave"), shared.json.createObjectNode(), false, null, true);
     }
 
+    /**
+     * Forgets {@code room}, left before: {@code POST /rooms/{roomId}/forget}. The homeserver may then drop it
+     * once no member is left.
+     */
+    public void forget(RoomId room) {
+        execute("POST", client("rooms", room.value(), "forget"), shared.json.createObjectNode(), false, null, true);
+    }
+
     /** Kicks {@code user} from {@code room}, with a reason if not {@code null}: {@code POST /rooms/{roomId}/kick}. */
     public void kick(RoomId room, UserId user, String reason) {
         ObjectNode body = shared.json.createObjectNode().put("user_id", user.value());
@@ -383,6 +391,20 @@ public final class MatrixClient implements AutoCloseable {
     /** One event of {@code room}, as raw JSON: {@code GET /rooms/{roomId}/event/{eventId}}. */
     public JsonNode getEvent(RoomId room, EventId event) {
         return execute("GET", client("rooms", room.value(), "event", event.value()), null, true, null, true).body();
+    }
+
+    /** The rooms the user has joined: {@code GET /joined_rooms}. */
+    public List<RoomId> joinedRooms() {
+        Answer answer = execute("GET", client("joined_rooms"), null, true, null, true);
+        JsonNode rooms = answer.body().get("joined_rooms");
+        if (rooms == null || !rooms.isArray()) {
+            throw MatrixException.badAnswer(answer.request(), answer.status(), "no joined_rooms array");
+        }
+        List<RoomId> out = new ArrayList<>();
+        for (JsonNode r : rooms) {
+            out.add(RoomId.parse(r.asText()));
+        }
+        return Collections.unmodifiableList(out);
     }
 
     /** Every current state event of {@code room}, as raw JSON events: {@code GET /rooms/{roomId}/state}. */

@@ -217,6 +217,25 @@ class MatrixClientTest {
     }
 
     @Test
+    void forget_postsToTheRoomsForgetEndpoint() throws Exception {
+        answer(200, "{}");
+
+        client.forget(ROOM);
+
+        RecordedRequest request = take();
+        assertEquals("POST", request.getMethod());
+        assertEquals("/_matrix/client/v3/rooms/%21room%3Aexample.org/forget", request.getTarget());
+    }
+
+    @Test
+    void joinedRooms_areTheAnswersRoomIds() throws Exception {
+        answer(200, "{\"joined_rooms\": [\"!a:example.org\", \"!b:example.org\"]}");
+
+        assertEquals(List.of(RoomId.parse("!a:example.org"), RoomId.parse("!b:example.org")), client.joinedRooms());
+        assertEquals("/_matrix/client/v3/joined_rooms", take().getTarget());
+    }
+
+    @Test
     void homeserver_withAPathPrefix_keepsIt() throws Exception {
         MatrixClient prefixed = MatrixClient.builder(URI.create("http://127.0.0.1:" + server.getPort() + "/matrix"),
                 TOKEN).build();
