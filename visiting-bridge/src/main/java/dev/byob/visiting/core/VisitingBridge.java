@@ -112,6 +112,8 @@ public final class VisitingBridge implements AutoCloseable {
     private static final Duration MATCH_WINDOW = Duration.ofSeconds(30);
     /** How far the homeserver's clock may be behind this machine's for the handover at acceptance (§12.5). */
     private static final Duration CLOCK_MARGIN = Duration.ofSeconds(1);
+    /** How long a request waits for the connection to be in the hosting bridge's channels before it goes anyway. */
+    private static final Duration WATCH_WAIT = Duration.ofSeconds(15);
     /** How long an IRC line waits for its echo before it is taken as in doubt. */
     private static final Duration ECHO_WAIT = Duration.ofSeconds(30);
     private static final Duration MAX_SEND_BACKOFF = Duration.ofSeconds(30);
@@ -615,7 +617,7 @@ public final class VisitingBridge implements AutoCloseable {
 
     private void relationOutput(TrustKey key, VisitingOutput o) {
         if (o instanceof VisitingOutput.Send s) {
-            withDm(bot, s.to(), room -> {
+            Runnable send = () -> withDm(bot, s.to(), room -> {
                 bot.client.sendMessageEvent(room, s.type().eventType(), s.content(), s.clientTxnId());
                 sent.add(s.type().eventType());
                 if (s.type() == MessageType.HEARTBEAT) {
@@ -624,6 +626,11 @@ public final class VisitingBridge implements AutoCloseable {
                     LOG.info("sent {} to {}", s.type().eventType(), s.to());
                 }
             });
+            if (s.type() == MessageType.REQUEST) {
+                whenWatching(key, Instant.now().plus(WATCH_WAIT), send);
+            } else {
+                send.run();
+            }
         } else if (o instanceof VisitingOutput.MakeMatrixProof m) {
             if (!ProofMethods.MATRIX_DM.equals(m.method())) {
                 handle(engine.proof(key, new VisitingInput.ProofFailed(true, m.method() + " is not supported"),
@@ -1295,6 +1302,39 @@ public final class VisitingBridge implements AutoCloseable {
         } else {
             inChannelSince.remove(k);
         }
+    }
+
+    /**
+     * Runs {@code action}, the sending of a request, once this bridge's connection has been in every channel of
+     * {@code key}'s rooms for {@link #CLOCK_MARGIN} (or at {@code giveUpAt}). The hosting bridge cannot record
+     * trust before it has the request, so whatever of the user's it relays from then on is seen here, and the
+     * messages sent before are the hosting bridge's (§12.5).
+     */
+    private void whenWatching(TrustKey key, Instant giveUpAt, Runnable action) {
+        Instant now = Instant.now();
+        if (watching(key, now.minus(CLOCK_MARGIN)) || !now.isBefore(giveUpAt)) {
+            action.run();
+            return;
+        }
+        core.schedule(() -> whenWatching(key, giveUpAt, action), 200, TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether this bridge's connection has been in the channel of each of {@code key}'s rooms since {@code by}. */
+    private boolean watching(TrustKey key, Instant by) {
+        for (RoomId room : engine.roomsOf(key)) {
+            BridgeInfo info = bridged.get(room);
+            IrcNetworkConfig n = info == null ? null : networkConfig(info.network());
+            IrcConnection conn = n == null ? null : irc.get(n.id());
+            Optional<IrcSession> session = conn == null ? Optional.empty() : conn.session();
+            if (session.isEmpty()) {
+                return false;
+            }
+            Instant since = inChannelSince.get(n.id() + " " + session.get().caseMapping().fold(info.channel()));
+            if (since == null || since.isAfter(by)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
