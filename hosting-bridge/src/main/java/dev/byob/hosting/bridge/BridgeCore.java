@@ -802,7 +802,8 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
 
     private void quitPuppet(NetworkState network, Puppet puppet) {
         network.puppets.remove(puppet.user);
-        puppet.connection.closeAsync("left Matrix");
+        // Lines of the user's still waiting for flood control were accepted for relaying: they go out first.
+        puppet.connection.closeWhenSent("left Matrix");
         LOG.info("{} left {}", puppet.user, network.config.id());
     }
 

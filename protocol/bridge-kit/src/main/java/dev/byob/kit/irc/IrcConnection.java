@@ -231,6 +231,19 @@ public final class IrcConnection implements AutoCloseable {
      * completes once the connection is closed (and an event loop group the connection created is shut down).
      */
     public CompletableFuture<Void> closeAsync(String reason) {
+        return close(reason, false);
+    }
+
+    /**
+     * Closes for good like {@link #closeAsync}, but only after the lines already waiting for flood control
+     * are written: what was handed to this connection is not dropped. A bridge uses it when a user's own
+     * connection leaves while lines of theirs it had accepted are still queued.
+     */
+    public CompletableFuture<Void> closeWhenSent(String reason) {
+        return close(reason, true);
+    }
+
+    private CompletableFuture<Void> close(String reason, boolean whenSent) {
         Channel ch;
         IrcSessionHandler h;
         synchronized (this) {
@@ -249,7 +262,9 @@ public final class IrcConnection implements AutoCloseable {
             finish(null, "closed", true);
         } else if (ch != null) {
             ch.eventLoop().execute(() -> {
-                if (ch.isActive() && h.session() != null) {
+                if (ch.isActive() && h.session() != null && whenSent) {
+                    h.quitWhenDrained(reason);
+                } else if (ch.isActive() && h.session() != null) {
                     h.quit(reason);
                 } else {
                     ch.close();

@@ -79,6 +79,8 @@ final class IrcSessionHandler extends ChannelInboundHandlerAdapter {
     private Future<?> registrationTimer;
     private Failed failure;
     private boolean quitRequested;
+    /** The reason of a quit that waits for the flood-control queue to drain; null when none does. */
+    private String quitWhenDrained;
     private boolean pingOutstanding;
     private long pings;
     private boolean closedReported;
@@ -156,7 +158,20 @@ final class IrcSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Quits with {@code reason} and closes the channel once the QUIT is written; on the event loop. */
+    /**
+     * Quits once the lines waiting for flood control are written (at once when none wait): what the bridge had
+     * already handed to this connection still goes out. Lines submitted meanwhile queue before the quit.
+     */
+    void quitWhenDrained(String reason) {
+        if (limiter == null || limiter.queued() == 0) {
+            quit(reason);
+            return;
+        }
+        quitWhenDrained = reason;
+    }
+
     void quit(String reason) {
+        quitWhenDrained = null;
         quitRequested = true;
         if (session == null || ctx == null) {
             return; // not active yet: channelActive closes instead of registering
@@ -173,6 +188,14 @@ final class IrcSessionHandler extends ChannelInboundHandlerAdapter {
 
     /** Writes the line unless its sender withdrew it meanwhile; false when it was not written. */
     private boolean write(Outgoing outgoing) {
+        boolean written = writeUnlessWithdrawn(outgoing);
+        if (quitWhenDrained != null && limiter.queued() == 0) {
+            quit(quitWhenDrained);
+        }
+        return written;
+    }
+
+    private boolean writeUnlessWithdrawn(Outgoing outgoing) {
         boolean mayStart;
         try {
             mayStart = outgoing.mayStart().getAsBoolean();

@@ -365,6 +365,36 @@ class IrcSessionHandlerTest {
     }
 
     @Test
+    void quitWhenDrained_waitsForTheQueuedLines_thenQuits() {
+        EmbeddedChannel ch = registered(IrcSessionConfig.of("bot"), 1);
+        CompletableFuture<Void> queued = new CompletableFuture<>();
+        handler.submit(new IrcSessionHandler.Outgoing(IrcMessage.of("PRIVMSG", "#a", "one"), new CompletableFuture<>()));
+        handler.submit(new IrcSessionHandler.Outgoing(IrcMessage.of("PRIVMSG", "#a", "two"), queued));
+        assertEquals(List.of("PRIVMSG #a one"), sent(ch));
+
+        handler.quitWhenDrained("bye");
+        assertEquals(List.of(), sent(ch), "the quit waits behind the queued line");
+        assertTrue(ch.isOpen());
+
+        time.advance(Duration.ofSeconds(1));
+        ch.runPendingTasks();
+        assertEquals(List.of("PRIVMSG #a two", "QUIT bye"), sent(ch));
+        assertTrue(queued.isDone() && !queued.isCompletedExceptionally());
+        assertFalse(ch.isOpen());
+        assertEquals(List.of(Optional.empty()), recorder.closed);
+    }
+
+    @Test
+    void quitWhenDrained_withNothingQueued_quitsAtOnce() {
+        EmbeddedChannel ch = registered(IrcSessionConfig.of("bot"), 5);
+
+        handler.quitWhenDrained("bye");
+
+        assertEquals(List.of("QUIT bye"), sent(ch));
+        assertFalse(ch.isOpen());
+    }
+
+    @Test
     void quit_beforeActive_closesInsteadOfRegistering() {
         handler = new IrcSessionHandler(IrcSessionConfig.of("bot"), recorder, time, time,
                 new IrcSessionHandler.Settings(Duration.ofSeconds(60), 5, Duration.ofSeconds(1), 10));
