@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import org.postgresql.core.BaseConnection;
 import org.postgresql.core.TransactionState;
@@ -88,6 +89,9 @@ public final class Database implements AutoCloseable {
         }
     };
     private int schemaVersion;
+    /** Told when deferred writes were dropped: a transaction that ran some of them failed. */
+    private final List<Runnable> droppedListeners = new CopyOnWriteArrayList<>();
+    private boolean deferredUnderway; // guarded by lock: deferred writes ran in the transaction under way
     /** Each thread's deferred writes, in the order they were deferred. */
     private final ThreadLocal<List<Work<?>>> deferred = ThreadLocal.withInitial(ArrayList::new);
 
@@ -184,6 +188,7 @@ public final class Database implements AutoCloseable {
                 throw new IllegalStateException("the database " + config + " is closed");
             }
             if (depth > 0) { // this thread's own transaction: the lock is held for its whole length
+                deferredUnderway = true;
                 joined(work);
                 return;
             }
@@ -259,6 +264,15 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code listener} whenever deferred writes are dropped because the transaction that ran them failed, on
+     * the thread that ran it, under this database's lock (so it must not wait for another lock): for a store that
+     * keeps in memory what its deferred writes wrote, and must read it again.
+     */
+    public void onDeferredDropped(Runnable listener) {
+        droppedListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
     /** Whether this thread has deferred writes not yet run. */
     public boolean hasDeferred() {
         return !deferred.get().isEmpty();
@@ -271,6 +285,7 @@ public final class Database implements AutoCloseable {
     }
 
     private Void runDeferred(Connection c) throws SQLException {
+        deferredUnderway = true;
         List<Work<?>> works = deferred.get();
         List<Work<?>> batch = List.copyOf(works);
         works.clear(); // dropped if this fails: see defer()
@@ -305,6 +320,7 @@ public final class Database implements AutoCloseable {
         underway = c;
         depth = 1;
         rollbackOnly = false;
+        deferredUnderway = false;
         T result;
         try {
             result = work.run(c);
@@ -315,9 +331,11 @@ public final class Database implements AutoCloseable {
         } catch (SQLException e) {
             StoreException failure = failure("a statement failed", e); // first: it drops a broken connection
             rollback();
+            deferredDropped();
             throw failure;
         } catch (RuntimeException | Error e) {
             rollback();
+            deferredDropped();
             throw e;
         } finally {
             depth = 0;
@@ -330,9 +348,17 @@ public final class Database implements AutoCloseable {
                     ? "the commit failed; if the connection broke, it may or may not have taken effect"
                     : "the commit failed", e);
             rollback();
+            deferredDropped();
             throw failure;
         }
         return result;
+    }
+
+    private void deferredDropped() {
+        if (deferredUnderway) {
+            deferredUnderway = false;
+            droppedListeners.forEach(Runnable::run);
+        }
     }
 
     // SQLite: autocommit stays on and transactions are begun explicitly, because the driver's own
