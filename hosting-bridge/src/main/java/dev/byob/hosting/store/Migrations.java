@@ -30,7 +30,8 @@ final class Migrations {
             "V4__rooms",
             "V5__pending_events",
             "V6__hosting_journal",
-            "V7__pending_message_log");
+            "V7__pending_message_log",
+            "V8__pending_transactions");
 
     /** One script: its version, its name and where it lives. */
     record Migration(int version, String name, String folder) {

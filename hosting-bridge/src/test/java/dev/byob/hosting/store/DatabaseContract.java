@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 public abstract class DatabaseContract {
     private static final String TEST_MIGRATIONS = "db/test-migration";
     private static final List<String> TABLES = List.of("trust_key", "trust_record", "fill_in_epoch", "fill_in",
-            "appservice_transaction", "bridged_room", "canonical_dm", "pending_event", "lease_heartbeat",
+            "appservice_transaction", "bridged_room", "canonical_dm", "pending_transaction", "lease_heartbeat",
             "pending_message_log");
 
     /** Where the databases are: fresh databases of one dialect. */
@@ -79,7 +79,8 @@ public abstract class DatabaseContract {
 
         assertEquals(Migrations.HOSTING_BRIDGE.latestVersion(), database.schemaVersion());
         assertEquals(List.of("1 trust", "2 fill_in", "3 appservice_transactions", "4 rooms",
-                "5 pending_events", "6 hosting_journal", "7 pending_message_log"),
+                "5 pending_events", "6 hosting_journal", "7 pending_message_log",
+                "8 pending_transactions"),
                 strings(database, "SELECT version || ' ' || name FROM schema_version ORDER BY version"));
         for (String table : TABLES) {
             assertEquals(List.of("0"), strings(database, "SELECT COUNT(*) FROM " + table), table);
@@ -94,7 +95,7 @@ public abstract class DatabaseContract {
 
         Database again = databases().open(database.config());
 
-        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7"), strings(again, "SELECT version FROM schema_version ORDER BY version"));
+        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8"), strings(again, "SELECT version FROM schema_version ORDER BY version"));
         assertEquals(List.of("!dm:y"), strings(again, "SELECT room_id FROM canonical_dm"));
     }
 
