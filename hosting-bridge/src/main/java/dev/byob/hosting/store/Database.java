@@ -43,7 +43,7 @@ import org.sqlite.SQLiteConfig;
  * <p>The exception is the bridge core's work per event, which would cost an fsync or two for every event a
  * homeserver sends: a write that may wait is {@linkplain #defer deferred} and committed with the others of
  * its thread by {@link #flush}, before that thread's next transaction, or on {@link #close}, one commit
- * for many events.
+ * for many events; {@link #flushWithoutSync} commits them without waiting for the disk, where that is safe.
  */
 public final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
@@ -162,7 +162,7 @@ public final class Database implements AutoCloseable {
             if (depth > 0) {
                 return joined(work);
             }
-            flushDeferred();
+            flushDeferred(false); // the transaction's own commit syncs them with it
             return outermost(work);
         } finally {
             lock.unlock();
@@ -205,6 +205,32 @@ public final class Database implements AutoCloseable {
      * @throws StoreException if that transaction failed; the deferred writes were dropped
      */
     public void flush() {
+        flush(true);
+    }
+
+    /**
+     * Commits this thread's {@linkplain #defer deferred} writes in one transaction like {@link #flush}, without
+     * waiting for the disk: the commit survives a crash of the process at once, and a crash of the machine once
+     * any later commit or checkpoint has synced. For deferred writes alone, which are redone when lost, as long as
+     * nothing outside the database was done on their strength; before that, {@link #flush}.
+     *
+     * <p>Why that holds (SQLite in WAL mode with {@code synchronous=NORMAL} for this commit; PostgreSQL with
+     * {@code synchronous_commit} off for it): the commit is in the write-ahead log, in the operating system's
+     * cache, when this returns, so a {@code kill -9} loses nothing. A power loss can lose only the commits after
+     * the last synced one: the log is replayed in order and stops at the first frame not fully on disk (each
+     * frame's checksum covers those before it), so what is lost is a suffix of commits, never a hole, and every
+     * synced commit (a homeserver transaction's intake, a trust record) syncs the log up to itself, this commit
+     * included. A checkpoint syncs the log before it copies anything into the database file. So a lost deferred
+     * commit means its writes, and everything after them, are undone together: the events whose handling they
+     * recorded are still stored, with the handling undone, and are handled again.
+     *
+     * @throws StoreException if that transaction failed; the deferred writes were dropped
+     */
+    public void flushWithoutSync() {
+        flush(false);
+    }
+
+    private void flush(boolean synced) {
         lock.lock();
         try {
             if (closed) {
@@ -213,7 +239,7 @@ public final class Database implements AutoCloseable {
             if (depth > 0) {
                 joined(c -> runDeferred(c));
             } else {
-                flushDeferred();
+                flushDeferred(synced);
             }
         } finally {
             lock.unlock();
@@ -278,9 +304,40 @@ public final class Database implements AutoCloseable {
         return !deferred.get().isEmpty();
     }
 
-    private void flushDeferred() {
+    private void flushDeferred(boolean synced) {
         if (!deferred.get().isEmpty()) {
-            outermost(this::runDeferred);
+            outermost(this::runDeferred, synced);
+        }
+    }
+
+    /** Runs {@code work} as the outermost transaction; unless {@code synced}, its commit does not wait for the disk. */
+    private <T> T outermost(Work<T> work, boolean synced) {
+        if (synced) {
+            return outermost(work);
+        }
+        if (config.dialect() == Dialect.POSTGRESQL) {
+            return outermost(c -> {
+                cached(c, "SET LOCAL synchronous_commit TO OFF").execute();
+                return work.run(c);
+            });
+        }
+        Connection c = connection();
+        try {
+            cached(c, "PRAGMA synchronous = NORMAL").execute();
+        } catch (SQLException e) {
+            throw failure("cannot commit without a sync", e);
+        }
+        try {
+            return outermost(work);
+        } finally {
+            if (connection == c) { // else dropped: a new connection starts with FULL
+                try {
+                    cached(c, "PRAGMA synchronous = FULL").execute();
+                } catch (SQLException e) {
+                    LOG.warn("{}: cannot set synchronous=FULL again; reconnecting: {}", config, e.getMessage());
+                    dropConnection();
+                }
+            }
         }
     }
 
@@ -579,7 +636,7 @@ public final class Database implements AutoCloseable {
         try {
             if (!closed && depth == 0 && hasDeferred()) {
                 try {
-                    flushDeferred();
+                    flushDeferred(true);
                 } catch (RuntimeException e) {
                     LOG.warn("{}: deferred writes not committed at close: {}", config, e.getMessage());
                 }

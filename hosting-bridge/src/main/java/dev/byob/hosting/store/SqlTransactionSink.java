@@ -312,4 +312,16 @@ public final class SqlTransactionSink implements TransactionSink {
         deferProgress();
         database.flush();
     }
+
+    /**
+     * Commits like {@link #flush} without waiting for the disk ({@link Database#flushWithoutSync}): for progress on
+     * which nothing outside the database was done, since a crash of the machine may then undo it, and the events
+     * are handled again.
+     *
+     * @throws StoreException if they could not be committed (they are dropped: the events stay pending)
+     */
+    public void flushWithoutSync() {
+        deferProgress();
+        database.flushWithoutSync();
+    }
 }

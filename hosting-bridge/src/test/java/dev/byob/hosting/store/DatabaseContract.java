@@ -379,6 +379,46 @@ public abstract class DatabaseContract {
         database.flush(); // nothing left, and usable
     }
 
+    /** The setting that says whether a commit waits for the disk, as the connection reports it. */
+    private static String syncSetting(Connection c, Dialect dialect) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(dialect == Dialect.SQLITE
+                ? "PRAGMA synchronous" : "SHOW synchronous_commit")) {
+            r.next();
+            return r.getString(1);
+        }
+    }
+
+    @Test
+    void flushWithoutSync_committedWithoutSync_thenSyncedAgain() {
+        Database database = withScratch();
+        Database elsewhere = databases().open(database.config());
+        List<String> during = new ArrayList<>();
+        database.defer(scratch("a"));
+        database.defer(c -> during.add(syncSetting(c, database.dialect())));
+
+        database.flushWithoutSync();
+
+        assertFalse(database.hasDeferred());
+        assertEquals(List.of("a"), strings(elsewhere, "SELECT v FROM scratch"));
+        boolean sqlite = database.dialect() == Dialect.SQLITE;
+        assertEquals(List.of(sqlite ? "1" : "off"), during, "NORMAL / synchronous_commit off");
+        assertEquals(List.of(sqlite ? "2" : "on"), database.transaction(c -> List.of(syncSetting(c, database.dialect()))),
+                "FULL / on again for the next transaction");
+    }
+
+    @Test
+    void flushWithoutSync_failingDeferredWrite_droppedThrownAndSyncedAgain() {
+        Database database = withScratch();
+        database.defer(scratch("a"));
+        database.defer(scratch(null));
+
+        assertThrows(StoreException.class, database::flushWithoutSync);
+
+        assertEquals(List.of(), strings(database, "SELECT v FROM scratch"));
+        assertEquals(List.of(database.dialect() == Dialect.SQLITE ? "2" : "on"),
+                database.transaction(c -> List.of(syncSetting(c, database.dialect()))));
+    }
+
     @Test
     void close_commitsTheDeferredWrites() {
         Database database = withScratch();
