@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,6 +19,10 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.postgresql.core.BaseConnection;
 import org.postgresql.core.TransactionState;
@@ -60,6 +65,13 @@ public final class Database implements AutoCloseable {
      * committed: a commit still returns once the WAL is on disk.
      */
     static final int WAL_CHECKPOINT_PAGES = 10_000;
+    /**
+     * How often a thread of its own, on a connection of its own, checkpoints the WAL of an SQLite database that was
+     * written since ({@code PRAGMA wal_checkpoint(PASSIVE)}, which never waits for a lock): so that copying the WAL
+     * into the database file and syncing it happens beside the writes, not inside the commit that crossed
+     * {@link #WAL_CHECKPOINT_PAGES}, which stays as the backstop.
+     */
+    static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
     /** How many {@linkplain #prepared prepared statements} a connection keeps; the least recently used goes. */
     static final int STATEMENT_CACHE_SIZE = 64;
 
@@ -89,6 +101,13 @@ public final class Database implements AutoCloseable {
         }
     };
     private int schemaVersion;
+    /** Runs the background checkpoints of an SQLite database; null until its first connection. Guarded by lock. */
+    private ScheduledExecutorService checkpointer;
+    /** The checkpointer's own connection; used on its thread only. */
+    private Connection checkpointConnection;
+    /** Commits so far, and as far as the last checkpoint saw. */
+    private final AtomicLong commits = new AtomicLong();
+    private long checkpointedCommits;
     /** Told when deferred writes were dropped: a transaction that ran some of them failed. */
     private final List<Runnable> droppedListeners = new CopyOnWriteArrayList<>();
     private boolean deferredUnderway; // guarded by lock: deferred writes ran in the transaction under way
@@ -431,6 +450,7 @@ public final class Database implements AutoCloseable {
     private void commit(Connection c) throws SQLException {
         if (config.dialect() == Dialect.SQLITE) {
             cached(c, "COMMIT").execute();
+            commits.incrementAndGet();
         } else {
             // After a failed statement PostgreSQL aborts the transaction, and the driver's commit() then
             // rolls back without a word. That happens only when work caught a failure and carried on.
@@ -534,6 +554,14 @@ public final class Database implements AutoCloseable {
                 if (mode.next() && !"wal".equalsIgnoreCase(mode.getString(1))) {
                     // Still atomic and durable with a rollback journal, only slower; WAL fails on some network file systems.
                     LOG.warn("SQLite at {} runs with journal mode {}, not WAL", file, mode.getString(1));
+                } else if (checkpointer == null) {
+                    checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
+                        Thread t = new Thread(r, "sqlite-checkpoint");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    checkpointer.scheduleWithFixedDelay(() -> checkpoint(file, settings), CHECKPOINT_INTERVAL.toMillis(),
+                            CHECKPOINT_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
                 }
             }
             return c;
@@ -551,6 +579,58 @@ public final class Database implements AutoCloseable {
         // READ COMMITTED is enough: one bridge writes, and establish() serialises on the trust_key row lock.
         c.setAutoCommit(false);
         return c;
+    }
+
+    /**
+     * On the checkpointer's thread: copies what the WAL holds into the database file if anything was committed
+     * since the last time. A failure is only logged: the next commit past {@link #WAL_CHECKPOINT_PAGES} checkpoints.
+     */
+    private void checkpoint(Path file, SQLiteConfig settings) {
+        long seen = commits.get();
+        if (seen == checkpointedCommits) {
+            return;
+        }
+        try {
+            if (checkpointConnection == null) {
+                checkpointConnection = DriverManager.getConnection("jdbc:sqlite:" + file, settings.toProperties());
+            }
+            try (Statement s = checkpointConnection.createStatement()) {
+                s.execute("PRAGMA wal_checkpoint(PASSIVE)");
+            }
+            checkpointedCommits = seen;
+        } catch (SQLException e) {
+            LOG.debug("{}: background checkpoint failed: {}", config, e.getMessage());
+            closeCheckpointConnection();
+        }
+    }
+
+    private void closeCheckpointConnection() {
+        if (checkpointConnection != null) {
+            try {
+                checkpointConnection.close();
+            } catch (SQLException e) {
+                LOG.debug("closing the checkpoint connection to {} failed", config, e);
+            }
+            checkpointConnection = null;
+        }
+    }
+
+    /** Stops the checkpointer, waiting for a checkpoint under way, and closes its connection. */
+    private void stopCheckpointer() {
+        if (checkpointer == null) {
+            return;
+        }
+        checkpointer.shutdownNow();
+        try {
+            if (!checkpointer.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("{}: a background checkpoint did not end within 10 s", config);
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        closeCheckpointConnection(); // its thread has ended
     }
 
     // ---- migrations ----
@@ -643,6 +723,7 @@ public final class Database implements AutoCloseable {
             }
             closed = true;
             dropConnection();
+            stopCheckpointer();
         } finally {
             lock.unlock();
         }
