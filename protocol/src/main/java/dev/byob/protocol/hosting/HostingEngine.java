@@ -39,6 +39,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -127,8 +128,9 @@ public final class HostingEngine {
         /**
          * Those of {@link #pending} with a text, in the order observed, from the oldest that may still match an
          * unmarked relay (§12.6): older ones, and ones no longer pending, are dropped from the front as they are met.
+         * Made with the first, as most users never have one.
          */
-        final ArrayDeque<Pending> texted = new ArrayDeque<>();
+        ArrayDeque<Pending> texted;
 
         LeaseState(TrustRecord record, Instant expiresAt) {
             this.record = record;
@@ -1046,7 +1048,8 @@ public final class HostingEngine {
         if (lease != null) {
             // Only the messages of the last MATCH_WINDOW can match: look at those alone, however many are pending.
             dropUnmatchable(lease, horizon);
-            for (Iterator<Pending> it = lease.texted.iterator(); it.hasNext(); ) {
+            for (Iterator<Pending> it = lease.texted == null ? Collections.emptyIterator() : lease.texted.iterator();
+                 it.hasNext(); ) {
                 Pending p = it.next();
                 String k = relayKey(p.direction(), p.messageId());
                 if (relayOf.test(p) && lease.pending.get(k) == p) {
@@ -1084,6 +1087,9 @@ public final class HostingEngine {
      * unmarked relay can match any more (time only moves on), and those no longer pending.
      */
     private static void dropUnmatchable(LeaseState lease, Instant horizon) {
+        if (lease.texted == null) {
+            return;
+        }
         for (Pending p = lease.texted.peekFirst(); p != null; p = lease.texted.peekFirst()) {
             if (!p.seenAt().isBefore(horizon) && lease.pending.get(relayKey(p.direction(), p.messageId())) == p) {
                 return;
@@ -1131,6 +1137,9 @@ public final class HostingEngine {
             lease.pending.put(relayKey(p.direction(), p.messageId()), p);
             if (p.text().isPresent()) {
                 dropUnmatchable(lease, now.minus(MATCH_WINDOW));
+                if (lease.texted == null) {
+                    lease.texted = new ArrayDeque<>(4);
+                }
                 lease.texted.addLast(p);
             }
             pendingIndex.put(indexKey(lease.record.key().network(), relayKey(p.direction(), p.messageId())),
@@ -1306,7 +1315,7 @@ public final class HostingEngine {
             }
             lease.pending.keySet().forEach(k -> pendingIndex.remove(indexKey(lease.record.key().network(), k)));
             lease.pending.clear();
-            lease.texted.clear();
+            lease.texted = null;
         } else if (!lease.lapsed) {
             // A live VB that has not relayed a message for a whole lease is not going to (T9).
             for (Iterator<Pending> it = lease.pending.values().iterator(); it.hasNext(); ) {
