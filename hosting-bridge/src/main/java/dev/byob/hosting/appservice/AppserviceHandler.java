@@ -2,7 +2,6 @@ package dev.byob.hosting.appservice;
 
 import dev.byob.hosting.metrics.MetricsRegistry;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufInputStream;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -12,8 +11,9 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import java.io.IOException;
-import java.io.InputStream;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -162,13 +162,11 @@ final class AppserviceHandler extends SimpleChannelInboundHandler<FullHttpReques
                 return Responses.ok();
             }
             Transaction transaction;
-            try (InputStream in = new ByteBufInputStream(body)) {
-                transaction = Transaction.parse(txnId, in);
+            try {
+                transaction = Transaction.parse(txnId, utf8(body));
             } catch (Transaction.MalformedTransactionException e) {
                 api.metrics().transactionsFailed().labels("bad_json").inc();
                 return Responses.error(HttpResponseStatus.BAD_REQUEST, e.errcode(), e.getMessage());
-            } catch (IOException e) {
-                throw new IllegalStateException("reading a buffer in memory failed", e);
             }
             api.sink().accept(transaction);
             api.recent().add(txnId);
@@ -176,6 +174,16 @@ final class AppserviceHandler extends SimpleChannelInboundHandler<FullHttpReques
             return Responses.ok();
         } catch (TransactionSinkException e) {
             return storeFailed(txnId, e);
+        }
+    }
+
+    /** The body as text: JSON in Matrix is UTF-8, and the text is what a store keeps of the transaction. */
+    private static String utf8(ByteBuf body) throws Transaction.MalformedTransactionException {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(body.nioBuffer()).toString();
+        } catch (CharacterCodingException e) {
+            throw new Transaction.MalformedTransactionException("M_NOT_JSON", "the body is not UTF-8");
         }
     }
 

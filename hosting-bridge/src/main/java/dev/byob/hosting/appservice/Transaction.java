@@ -3,11 +3,10 @@ package dev.byob.hosting.appservice;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A batch of events the homeserver pushed with {@code PUT /_matrix/app/v1/transactions/{txnId}}, in the order
@@ -19,8 +18,11 @@ import java.util.Objects;
  *     registration asked for them; usually empty
  * @param toDevice the to-device events for the appservice's users (MSC2409: {@code de.sorunome.msc2409.to_device},
  *     or {@code to_device} once stable), if the homeserver sends them; usually empty
+ * @param body the JSON body the transaction was parsed from, when it was: what a store keeps rather than write
+ *     the events out again ({@link #fromJson} reads it back)
  */
-public record Transaction(String txnId, List<JsonNode> events, List<JsonNode> ephemeral, List<JsonNode> toDevice) {
+public record Transaction(String txnId, List<JsonNode> events, List<JsonNode> ephemeral, List<JsonNode> toDevice,
+                          Optional<String> body) {
     /** The unstable (MSC2409) and stable names of the to-device list, in the order they are looked for. */
     static final List<String> TO_DEVICE_FIELDS = List.of("de.sorunome.msc2409.to_device", "to_device");
 
@@ -32,27 +34,44 @@ public record Transaction(String txnId, List<JsonNode> events, List<JsonNode> ep
         events = List.copyOf(events);
         ephemeral = List.copyOf(ephemeral);
         toDevice = List.copyOf(toDevice);
+        Objects.requireNonNull(body, "body");
     }
 
-    /** A transaction without to-device events. */
+    /** A transaction not parsed from a body. */
+    public Transaction(String txnId, List<JsonNode> events, List<JsonNode> ephemeral, List<JsonNode> toDevice) {
+        this(txnId, events, ephemeral, toDevice, Optional.empty());
+    }
+
+    /** A transaction without to-device events, not parsed from a body. */
     public Transaction(String txnId, List<JsonNode> events, List<JsonNode> ephemeral) {
         this(txnId, events, ephemeral, List.of());
     }
 
     /**
+     * Reads a transaction back from the {@link #body} it was parsed from (or JSON of the same shape).
+     *
+     * @throws IllegalArgumentException if {@code json} is not such a body; the message says why
+     */
+    public static Transaction fromJson(String txnId, String json) {
+        try {
+            return parse(txnId, json);
+        } catch (MalformedTransactionException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /**
      * Parses a transaction body: a JSON object with an {@code events} list of objects and an optional
-     * {@code ephemeral} list of objects.
+     * {@code ephemeral} list of objects. The transaction keeps {@code json} as its {@link #body}.
      *
      * @throws MalformedTransactionException with {@code M_NOT_JSON} or {@code M_BAD_JSON}
      */
-    static Transaction parse(String txnId, InputStream body) throws MalformedTransactionException {
+    static Transaction parse(String txnId, String json) throws MalformedTransactionException {
         JsonNode root;
         try {
-            root = JSON.readTree(body);
+            root = JSON.readTree(json);
         } catch (JsonProcessingException e) {
             throw new MalformedTransactionException("M_NOT_JSON", "the body is not JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new MalformedTransactionException("M_NOT_JSON", "the body cannot be read: " + e.getMessage());
         }
         if (root == null || !root.isObject()) {
             throw new MalformedTransactionException("M_BAD_JSON", "the body must be a JSON object");
@@ -77,7 +96,8 @@ public record Transaction(String txnId, List<JsonNode> events, List<JsonNode> ep
             }
         }
         return new Transaction(txnId, objects(events, "events"),
-                ephemeral == null || ephemeral.isNull() ? List.of() : objects(ephemeral, "ephemeral"), toDevice);
+                ephemeral == null || ephemeral.isNull() ? List.of() : objects(ephemeral, "ephemeral"), toDevice,
+                Optional.of(json));
     }
 
     private static List<JsonNode> objects(JsonNode array, String name) throws MalformedTransactionException {

@@ -459,7 +459,7 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
                     flush(); // its deletion durable at once, as a repeated relay to IRC would be seen twice
                 }
             }
-            flush();
+            flush(false); // nothing was sent since the last flush: a machine's crash would only redo these events
         }
     }
 
@@ -469,10 +469,19 @@ public final class BridgeCore implements BridgeActions, BridgedRoomDirectory, Au
      * relayed (so what was decided before it is durable first) and after an event that was relayed to IRC.
      */
     private void flush() {
+        flush(true);
+    }
+
+    /** Commits the deferred writes; unless {@code synced}, without waiting for the disk (see {@link #drain}). */
+    private void flush(boolean synced) {
         sentToIrc = false;
         int handled = unflushed;
         unflushed = 0;
-        sink.flush();
+        if (synced) {
+            sink.flush();
+        } else {
+            sink.flushWithoutSync();
+        }
         eventsHandled.inc(handled);
     }
 

@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,6 +18,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.postgresql.core.BaseConnection;
 import org.postgresql.core.TransactionState;
@@ -42,7 +48,7 @@ import org.sqlite.SQLiteConfig;
  * <p>The exception is the bridge core's work per event, which would cost an fsync or two for every event a
  * homeserver sends: a write that may wait is {@linkplain #defer deferred} and committed with the others of
  * its thread by {@link #flush}, before that thread's next transaction, or on {@link #close}, one commit
- * for many events.
+ * for many events; {@link #flushWithoutSync} commits them without waiting for the disk, where that is safe.
  */
 public final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
@@ -59,6 +65,13 @@ public final class Database implements AutoCloseable {
      * committed: a commit still returns once the WAL is on disk.
      */
     static final int WAL_CHECKPOINT_PAGES = 10_000;
+    /**
+     * How often a thread of its own, on a connection of its own, checkpoints the WAL of an SQLite database that was
+     * written since ({@code PRAGMA wal_checkpoint(PASSIVE)}, which never waits for a lock): so that copying the WAL
+     * into the database file and syncing it happens beside the writes, not inside the commit that crossed
+     * {@link #WAL_CHECKPOINT_PAGES}, which stays as the backstop.
+     */
+    static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
     /** How many {@linkplain #prepared prepared statements} a connection keeps; the least recently used goes. */
     static final int STATEMENT_CACHE_SIZE = 64;
 
@@ -88,6 +101,16 @@ public final class Database implements AutoCloseable {
         }
     };
     private int schemaVersion;
+    /** Runs the background checkpoints of an SQLite database; null until its first connection. Guarded by lock. */
+    private ScheduledExecutorService checkpointer;
+    /** The checkpointer's own connection; used on its thread only. */
+    private Connection checkpointConnection;
+    /** Commits so far, and as far as the last checkpoint saw. */
+    private final AtomicLong commits = new AtomicLong();
+    private long checkpointedCommits;
+    /** Told when deferred writes were dropped: a transaction that ran some of them failed. */
+    private final List<Runnable> droppedListeners = new CopyOnWriteArrayList<>();
+    private boolean deferredUnderway; // guarded by lock: deferred writes ran in the transaction under way
     /** Each thread's deferred writes, in the order they were deferred. */
     private final ThreadLocal<List<Work<?>>> deferred = ThreadLocal.withInitial(ArrayList::new);
 
@@ -158,7 +181,7 @@ public final class Database implements AutoCloseable {
             if (depth > 0) {
                 return joined(work);
             }
-            flushDeferred();
+            flushDeferred(false); // the transaction's own commit syncs them with it
             return outermost(work);
         } finally {
             lock.unlock();
@@ -184,6 +207,7 @@ public final class Database implements AutoCloseable {
                 throw new IllegalStateException("the database " + config + " is closed");
             }
             if (depth > 0) { // this thread's own transaction: the lock is held for its whole length
+                deferredUnderway = true;
                 joined(work);
                 return;
             }
@@ -200,6 +224,32 @@ public final class Database implements AutoCloseable {
      * @throws StoreException if that transaction failed; the deferred writes were dropped
      */
     public void flush() {
+        flush(true);
+    }
+
+    /**
+     * Commits this thread's {@linkplain #defer deferred} writes in one transaction like {@link #flush}, without
+     * waiting for the disk: the commit survives a crash of the process at once, and a crash of the machine once
+     * any later commit or checkpoint has synced. For deferred writes alone, which are redone when lost, as long as
+     * nothing outside the database was done on their strength; before that, {@link #flush}.
+     *
+     * <p>Why that holds (SQLite in WAL mode with {@code synchronous=NORMAL} for this commit; PostgreSQL with
+     * {@code synchronous_commit} off for it): the commit is in the write-ahead log, in the operating system's
+     * cache, when this returns, so a {@code kill -9} loses nothing. A power loss can lose only the commits after
+     * the last synced one: the log is replayed in order and stops at the first frame not fully on disk (each
+     * frame's checksum covers those before it), so what is lost is a suffix of commits, never a hole, and every
+     * synced commit (a homeserver transaction's intake, a trust record) syncs the log up to itself, this commit
+     * included. A checkpoint syncs the log before it copies anything into the database file. So a lost deferred
+     * commit means its writes, and everything after them, are undone together: the events whose handling they
+     * recorded are still stored, with the handling undone, and are handled again.
+     *
+     * @throws StoreException if that transaction failed; the deferred writes were dropped
+     */
+    public void flushWithoutSync() {
+        flush(false);
+    }
+
+    private void flush(boolean synced) {
         lock.lock();
         try {
             if (closed) {
@@ -208,7 +258,7 @@ public final class Database implements AutoCloseable {
             if (depth > 0) {
                 joined(c -> runDeferred(c));
             } else {
-                flushDeferred();
+                flushDeferred(synced);
             }
         } finally {
             lock.unlock();
@@ -259,18 +309,59 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code listener} whenever deferred writes are dropped because the transaction that ran them failed, on
+     * the thread that ran it, under this database's lock (so it must not wait for another lock): for a store that
+     * keeps in memory what its deferred writes wrote, and must read it again.
+     */
+    public void onDeferredDropped(Runnable listener) {
+        droppedListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
     /** Whether this thread has deferred writes not yet run. */
     public boolean hasDeferred() {
         return !deferred.get().isEmpty();
     }
 
-    private void flushDeferred() {
+    private void flushDeferred(boolean synced) {
         if (!deferred.get().isEmpty()) {
-            outermost(this::runDeferred);
+            outermost(this::runDeferred, synced);
+        }
+    }
+
+    /** Runs {@code work} as the outermost transaction; unless {@code synced}, its commit does not wait for the disk. */
+    private <T> T outermost(Work<T> work, boolean synced) {
+        if (synced) {
+            return outermost(work);
+        }
+        if (config.dialect() == Dialect.POSTGRESQL) {
+            return outermost(c -> {
+                cached(c, "SET LOCAL synchronous_commit TO OFF").execute();
+                return work.run(c);
+            });
+        }
+        Connection c = connection();
+        try {
+            cached(c, "PRAGMA synchronous = NORMAL").execute();
+        } catch (SQLException e) {
+            throw failure("cannot commit without a sync", e);
+        }
+        try {
+            return outermost(work);
+        } finally {
+            if (connection == c) { // else dropped: a new connection starts with FULL
+                try {
+                    cached(c, "PRAGMA synchronous = FULL").execute();
+                } catch (SQLException e) {
+                    LOG.warn("{}: cannot set synchronous=FULL again; reconnecting: {}", config, e.getMessage());
+                    dropConnection();
+                }
+            }
         }
     }
 
     private Void runDeferred(Connection c) throws SQLException {
+        deferredUnderway = true;
         List<Work<?>> works = deferred.get();
         List<Work<?>> batch = List.copyOf(works);
         works.clear(); // dropped if this fails: see defer()
@@ -305,6 +396,7 @@ public final class Database implements AutoCloseable {
         underway = c;
         depth = 1;
         rollbackOnly = false;
+        deferredUnderway = false;
         T result;
         try {
             result = work.run(c);
@@ -315,9 +407,11 @@ public final class Database implements AutoCloseable {
         } catch (SQLException e) {
             StoreException failure = failure("a statement failed", e); // first: it drops a broken connection
             rollback();
+            deferredDropped();
             throw failure;
         } catch (RuntimeException | Error e) {
             rollback();
+            deferredDropped();
             throw e;
         } finally {
             depth = 0;
@@ -330,9 +424,17 @@ public final class Database implements AutoCloseable {
                     ? "the commit failed; if the connection broke, it may or may not have taken effect"
                     : "the commit failed", e);
             rollback();
+            deferredDropped();
             throw failure;
         }
         return result;
+    }
+
+    private void deferredDropped() {
+        if (deferredUnderway) {
+            deferredUnderway = false;
+            droppedListeners.forEach(Runnable::run);
+        }
     }
 
     // SQLite: autocommit stays on and transactions are begun explicitly, because the driver's own
@@ -348,6 +450,7 @@ public final class Database implements AutoCloseable {
     private void commit(Connection c) throws SQLException {
         if (config.dialect() == Dialect.SQLITE) {
             cached(c, "COMMIT").execute();
+            commits.incrementAndGet();
         } else {
             // After a failed statement PostgreSQL aborts the transaction, and the driver's commit() then
             // rolls back without a word. That happens only when work caught a failure and carried on.
@@ -451,6 +554,14 @@ public final class Database implements AutoCloseable {
                 if (mode.next() && !"wal".equalsIgnoreCase(mode.getString(1))) {
                     // Still atomic and durable with a rollback journal, only slower; WAL fails on some network file systems.
                     LOG.warn("SQLite at {} runs with journal mode {}, not WAL", file, mode.getString(1));
+                } else if (checkpointer == null) {
+                    checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
+                        Thread t = new Thread(r, "sqlite-checkpoint");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    checkpointer.scheduleWithFixedDelay(() -> checkpoint(file, settings), CHECKPOINT_INTERVAL.toMillis(),
+                            CHECKPOINT_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
                 }
             }
             return c;
@@ -468,6 +579,58 @@ public final class Database implements AutoCloseable {
         // READ COMMITTED is enough: one bridge writes, and establish() serialises on the trust_key row lock.
         c.setAutoCommit(false);
         return c;
+    }
+
+    /**
+     * On the checkpointer's thread: copies what the WAL holds into the database file if anything was committed
+     * since the last time. A failure is only logged: the next commit past {@link #WAL_CHECKPOINT_PAGES} checkpoints.
+     */
+    private void checkpoint(Path file, SQLiteConfig settings) {
+        long seen = commits.get();
+        if (seen == checkpointedCommits) {
+            return;
+        }
+        try {
+            if (checkpointConnection == null) {
+                checkpointConnection = DriverManager.getConnection("jdbc:sqlite:" + file, settings.toProperties());
+            }
+            try (Statement s = checkpointConnection.createStatement()) {
+                s.execute("PRAGMA wal_checkpoint(PASSIVE)");
+            }
+            checkpointedCommits = seen;
+        } catch (SQLException e) {
+            LOG.debug("{}: background checkpoint failed: {}", config, e.getMessage());
+            closeCheckpointConnection();
+        }
+    }
+
+    private void closeCheckpointConnection() {
+        if (checkpointConnection != null) {
+            try {
+                checkpointConnection.close();
+            } catch (SQLException e) {
+                LOG.debug("closing the checkpoint connection to {} failed", config, e);
+            }
+            checkpointConnection = null;
+        }
+    }
+
+    /** Stops the checkpointer, waiting for a checkpoint under way, and closes its connection. */
+    private void stopCheckpointer() {
+        if (checkpointer == null) {
+            return;
+        }
+        checkpointer.shutdownNow();
+        try {
+            if (!checkpointer.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("{}: a background checkpoint did not end within 10 s", config);
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        closeCheckpointConnection(); // its thread has ended
     }
 
     // ---- migrations ----
@@ -553,13 +716,14 @@ public final class Database implements AutoCloseable {
         try {
             if (!closed && depth == 0 && hasDeferred()) {
                 try {
-                    flushDeferred();
+                    flushDeferred(true);
                 } catch (RuntimeException e) {
                     LOG.warn("{}: deferred writes not committed at close: {}", config, e.getMessage());
                 }
             }
             closed = true;
             dropConnection();
+            stopCheckpointer();
         } finally {
             lock.unlock();
         }

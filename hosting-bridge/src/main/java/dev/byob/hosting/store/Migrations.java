@@ -29,7 +29,9 @@ final class Migrations {
             "V3__appservice_transactions",
             "V4__rooms",
             "V5__pending_events",
-            "V6__hosting_journal");
+            "V6__hosting_journal",
+            "V7__pending_message_log",
+            "V8__pending_transactions");
 
     /** One script: its version, its name and where it lives. */
     record Migration(int version, String name, String folder) {

@@ -200,7 +200,7 @@ public final class SqlTrustStore implements TrustStore {
                 + row.getString(1) + " at epoch " + row.getLong(5);
         try {
             TrustKey key = KeyColumns.read(row, 1);
-            VerifyKey vbKey = VerifyKey.fromBase64(KeyId.parse(row.getString(8)), row.getString(9));
+            VerifyKey vbKey = VerifyKey.stored(KeyId.parse(row.getString(8)), row.getString(9)); // validated when stored
             String endedCode = row.getString(14);
             Optional<TrustRecord.Ending> ended = endedCode == null
                     ? Optional.empty()

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 public abstract class DatabaseContract {
     private static final String TEST_MIGRATIONS = "db/test-migration";
     private static final List<String> TABLES = List.of("trust_key", "trust_record", "fill_in_epoch", "fill_in",
-            "appservice_transaction", "bridged_room", "canonical_dm", "pending_event", "lease_heartbeat",
-            "pending_message");
+            "appservice_transaction", "bridged_room", "canonical_dm", "pending_transaction", "lease_heartbeat",
+            "pending_message_log");
 
     /** Where the databases are: fresh databases of one dialect. */
     protected abstract TestDatabases databases();
@@ -79,7 +79,8 @@ public abstract class DatabaseContract {
 
         assertEquals(Migrations.HOSTING_BRIDGE.latestVersion(), database.schemaVersion());
         assertEquals(List.of("1 trust", "2 fill_in", "3 appservice_transactions", "4 rooms",
-                "5 pending_events", "6 hosting_journal"),
+                "5 pending_events", "6 hosting_journal", "7 pending_message_log",
+                "8 pending_transactions"),
                 strings(database, "SELECT version || ' ' || name FROM schema_version ORDER BY version"));
         for (String table : TABLES) {
             assertEquals(List.of("0"), strings(database, "SELECT COUNT(*) FROM " + table), table);
@@ -94,20 +95,23 @@ public abstract class DatabaseContract {
 
         Database again = databases().open(database.config());
 
-        assertEquals(List.of("1", "2", "3", "4", "5", "6"), strings(again, "SELECT version FROM schema_version ORDER BY version"));
+        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8"), strings(again, "SELECT version FROM schema_version ORDER BY version"));
         assertEquals(List.of("!dm:y"), strings(again, "SELECT room_id FROM canonical_dm"));
     }
 
     @Test
     void open_newerSchema_refusedWithBothVersions() {
         Database database = databases().openFresh();
-        execute(database, "INSERT INTO schema_version (version, name, applied_at) VALUES (7, 'from_the_future', 'x')");
+        int latest = Migrations.HOSTING_BRIDGE.latestVersion();
+        execute(database, "INSERT INTO schema_version (version, name, applied_at) VALUES (" + (latest + 1)
+                + ", 'from_the_future', 'x')");
         database.close();
 
         StoreException e = assertThrows(StoreException.class, () -> databases().open(database.config()));
 
         assertEquals(StoreException.Code.SCHEMA_TOO_NEW, e.code());
-        assertTrue(e.getMessage().contains("schema version 7 (from_the_future), newer than the 6"), e.getMessage());
+        assertTrue(e.getMessage().contains("schema version " + (latest + 1) + " (from_the_future), newer than the "
+                + latest), e.getMessage());
     }
 
     @Test
@@ -373,6 +377,51 @@ public abstract class DatabaseContract {
         assertFalse(database.hasDeferred());
         assertEquals(List.of(), strings(database, "SELECT v FROM scratch"));
         database.flush(); // nothing left, and usable
+    }
+
+    /** The setting that says whether a commit waits for the disk, as the connection reports it. */
+    private static String syncSetting(Connection c, Dialect dialect) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(dialect == Dialect.SQLITE
+                ? "PRAGMA synchronous" : "SHOW synchronous_commit")) {
+            r.next();
+            return r.getString(1);
+        }
+    }
+
+    @Test
+    void flushWithoutSync_committedWithoutSync_thenSyncedAgain() {
+        Database database = withScratch();
+        Database elsewhere = databases().open(database.config());
+        if (database.dialect() == Dialect.POSTGRESQL) {
+            execute(database, "SET synchronous_commit TO on"); // for this session: a test server may run with off
+        }
+        List<String> before = database.transaction(c -> List.of(syncSetting(c, database.dialect())));
+        List<String> during = new ArrayList<>();
+        database.defer(scratch("a"));
+        database.defer(c -> during.add(syncSetting(c, database.dialect())));
+
+        database.flushWithoutSync();
+
+        assertFalse(database.hasDeferred());
+        assertEquals(List.of("a"), strings(elsewhere, "SELECT v FROM scratch"));
+        boolean sqlite = database.dialect() == Dialect.SQLITE;
+        assertEquals(List.of(sqlite ? "1" : "off"), during, "NORMAL / synchronous_commit off");
+        assertEquals(List.of(sqlite ? "2" : "on"), before, "FULL / on");
+        assertEquals(before, database.transaction(c -> List.of(syncSetting(c, database.dialect()))),
+                "as before for the next transaction");
+    }
+
+    @Test
+    void flushWithoutSync_failingDeferredWrite_droppedThrownAndSyncedAgain() {
+        Database database = withScratch();
+        List<String> before = database.transaction(c -> List.of(syncSetting(c, database.dialect())));
+        database.defer(scratch("a"));
+        database.defer(scratch(null));
+
+        assertThrows(StoreException.class, database::flushWithoutSync);
+
+        assertEquals(List.of(), strings(database, "SELECT v FROM scratch"));
+        assertEquals(before, database.transaction(c -> List.of(syncSetting(c, database.dialect()))));
     }
 
     @Test

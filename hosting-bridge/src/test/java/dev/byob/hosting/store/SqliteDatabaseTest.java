@@ -38,6 +38,33 @@ class SqliteDatabaseTest extends DatabaseContract {
     }
 
     @Test
+    void commits_walCopiedIntoTheDatabaseFileInTheBackground() throws Exception {
+        Database database = databases().openFresh();
+        Path file = ((DatabaseConfig.Sqlite) database.config()).file();
+        execute(database, "CREATE TABLE scratch (v TEXT NOT NULL)");
+        long before = Files.size(file);
+        String row = "x".repeat(1000);
+        database.transaction(c -> {
+            try (java.sql.PreparedStatement s = c.prepareStatement("INSERT INTO scratch (v) VALUES (?)")) {
+                for (int i = 0; i < 2000; i++) { // 2 MB: far below the WAL_CHECKPOINT_PAGES a commit would copy at
+                    s.setString(1, row + i);
+                    s.executeUpdate();
+                }
+            }
+            return null;
+        });
+
+        long deadline = System.nanoTime() + 10 * Database.CHECKPOINT_INTERVAL.toNanos();
+        while (Files.size(file) < before + 2_000_000 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+
+        assertTrue(Files.size(file) >= before + 2_000_000, "the database file holds the rows: " + Files.size(file));
+        database.close(); // stops the checkpointer
+        assertEquals(List.of("2000"), strings(databases().open(database.config()), "SELECT COUNT(*) FROM scratch"));
+    }
+
+    @Test
     void open_inDataDirectory_createsFolderAndFile() {
         Path data = folder.resolve("data/hb");
 

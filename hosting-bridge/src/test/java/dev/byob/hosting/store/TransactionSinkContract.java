@@ -96,18 +96,85 @@ public abstract class TransactionSinkContract {
     }
 
     @Test
-    void done_severalInARowAndOneApart_deletesExactlyThose() throws Exception {
+    void done_notTheNextInOrder_refused() throws Exception {
         SqlTransactionSink sink = new SqlTransactionSink(databases().openFresh(), Clock.systemUTC());
-        sink.accept(new Transaction("1", List.of(event("$a"), event("$b"), event("$c"), event("$d"), event("$e")),
-                List.of()));
+        sink.accept(new Transaction("1", List.of(event("$a"), event("$b"), event("$c")), List.of()));
         List<SqlTransactionSink.PendingEvent> pending = sink.pending(10);
 
         sink.done(pending.get(0).seq());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> sink.done(pending.get(2).seq()));
+
+        assertTrue(e.getMessage().contains("in the order"), e.getMessage());
+        sink.flush();
+        assertEquals(List.of("$b", "$c"), ids(sink.pending(10)));
+    }
+
+    @Test
+    void done_partOfATransaction_anotherRunResumesAfterTheHandledOnes() throws Exception {
+        DatabaseConfig config = databases().fresh();
+        SqlTransactionSink sink = new SqlTransactionSink(databases().open(config), Clock.systemUTC());
+        sink.accept(new Transaction("1", List.of(event("$a"), event("$b"), event("$c")), List.of()));
+        sink.accept(new Transaction("2", List.of(event("$d")), List.of()));
+        List<SqlTransactionSink.PendingEvent> pending = sink.pending(2);
+
+        sink.done(pending.get(0).seq());
         sink.done(pending.get(1).seq());
-        sink.done(pending.get(3).seq()); // not handled in a row: a run of its own
         sink.flush();
 
-        assertEquals(List.of("$c", "$e"), ids(sink.pending(10)));
+        SqlTransactionSink restarted = new SqlTransactionSink(databases().open(config), Clock.systemUTC());
+        List<SqlTransactionSink.PendingEvent> left = restarted.pending(10);
+        assertEquals(List.of("$c", "$d"), ids(left));
+        assertEquals(pending.get(1).seq() + 1, left.get(0).seq());
+        restarted.done(left.get(0).seq());
+        restarted.done(left.get(1).seq());
+        restarted.flush();
+        assertEquals(List.of("0"), DatabaseContract.strings(databases().open(config),
+                "SELECT COUNT(*) FROM pending_transaction"), "each row deleted with its last event");
+    }
+
+    @Test
+    void accept_parsedFromABody_thatBodyStoredOnceAndReadBack() throws Exception {
+        DatabaseConfig config = databases().fresh();
+        String json = "{\"events\": [{\"event_id\": \"$a\", \"type\": \"m.room.message\"},"
+                + " {\"event_id\": \"$b\", \"type\": \"m.room.message\"}], \"ephemeral\": [],"
+                + " \"de.sorunome.msc2409.to_device\": [{\"type\": \"m.dummy\", \"sender\": \"@a:x\"}]}";
+        JsonNode root = JSON.readTree(json);
+        Transaction received = new Transaction("1", List.of(root.get("events").get(0), root.get("events").get(1)),
+                List.of(), List.of(root.get("de.sorunome.msc2409.to_device").get(0)), java.util.Optional.of(json));
+
+        new SqlTransactionSink(databases().open(config), Clock.systemUTC()).accept(received);
+
+        Database database = databases().open(config);
+        assertEquals(List.of(json), DatabaseContract.strings(database, "SELECT body FROM pending_transaction"));
+        List<SqlTransactionSink.PendingEvent> pending = new SqlTransactionSink(database, Clock.systemUTC()).pending(10);
+        assertEquals(List.of("$a", "$b", ""), ids(pending));
+        assertEquals(root.get("de.sorunome.msc2409.to_device").get(0),
+                SqlTransactionSink.toDevice(pending.get(2).event()).orElseThrow());
+    }
+
+    @Test
+    void migration_eventsOfTheEarlierTable_keptInTheirOrder() throws Exception {
+        DatabaseConfig config = databases().fresh();
+        Database old = databases().open(config, Migrations.of("db/migration", "V1__trust", "V2__fill_in",
+                "V3__appservice_transactions", "V4__rooms", "V5__pending_events", "V6__hosting_journal",
+                "V7__pending_message_log"));
+        DatabaseContract.execute(old, "INSERT INTO pending_event (seq, txn_id, event_json) VALUES"
+                + " (7, 't1', '{\"event_id\":\"$b\"}'), (3, 't1', '{\"event_id\":\"$a\"}'),"
+                + " (9, 't2', '{\"byob.to_device\":{\"type\":\"m.dummy\"}}')");
+        old.close();
+
+        SqlTransactionSink sink = new SqlTransactionSink(databases().open(config), Clock.systemUTC());
+        List<SqlTransactionSink.PendingEvent> pending = sink.pending(10);
+
+        assertEquals(List.of("$a", "$b", ""), ids(pending));
+        assertEquals(List.of(3L, 7L, 9L), pending.stream().map(SqlTransactionSink.PendingEvent::seq).toList());
+        assertEquals("m.dummy", SqlTransactionSink.toDevice(pending.get(2).event()).orElseThrow().path("type").asText());
+        sink.done(3);
+        sink.done(7);
+        sink.done(9);
+        sink.accept(new Transaction("t3", List.of(event("$c")), List.of()));
+        assertEquals(List.of(10L), sink.pending(10).stream().map(SqlTransactionSink.PendingEvent::seq).toList());
     }
 
     @Test
@@ -165,7 +232,9 @@ public abstract class TransactionSinkContract {
         assertSame(b, pending.get(1).event());
         assertEquals("1", pending.get(0).txnId());
         sink.done(pending.get(0).seq());
-        assertEquals(1, sink.inMemory(), "forgotten once handled");
+        assertEquals(2, sink.inMemory(), "kept while the transaction has events to handle");
+        sink.done(pending.get(1).seq());
+        assertEquals(0, sink.inMemory(), "forgotten once all are handled");
     }
 
     @Test
@@ -203,7 +272,7 @@ public abstract class TransactionSinkContract {
     void accept_failedToStore_keepsNothingInMemory() throws Exception {
         Database database = databases().openFresh();
         SqlTransactionSink sink = new SqlTransactionSink(database, Clock.systemUTC());
-        DatabaseContract.execute(database, "DROP TABLE pending_event"); // every insert now fails
+        DatabaseContract.execute(database, "DROP TABLE pending_transaction"); // every insert now fails
 
         assertThrows(TransactionSinkException.class,
                 () -> sink.accept(new Transaction("1", List.of(event("$a")), List.of())));

@@ -2,8 +2,6 @@ package dev.byob.it.bench;
 
 import dev.byob.hosting.config.BridgeConfig;
 import dev.byob.hosting.config.DatabaseConfig;
-import dev.byob.hosting.store.Database;
-import dev.byob.hosting.store.SqlTrustStore;
 import dev.byob.it.fixtures.IrcMessage;
 import dev.byob.it.fixtures.IrcUserClient;
 import dev.byob.it.fixtures.MatrixUserClient;
@@ -14,18 +12,11 @@ import dev.byob.it.harness.MatrixAccount;
 import dev.byob.it.harness.Names;
 import dev.byob.it.harness.TestServers;
 import dev.byob.it.hosting.HostingBridgeAppservices;
-import dev.byob.protocol.crypto.KeyId;
-import dev.byob.protocol.crypto.SigningKey;
-import dev.byob.protocol.id.Network;
-import dev.byob.protocol.id.RemoteAccount;
-import dev.byob.protocol.id.TxnId;
 import dev.byob.protocol.id.UserId;
-import dev.byob.protocol.message.ProofMethods;
-import dev.byob.protocol.message.VisitingBridgeId;
-import dev.byob.protocol.trust.TrustCandidate;
-import dev.byob.protocol.trust.TrustKey;
+import java.io.File;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -33,9 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -213,7 +202,7 @@ public final class HostingBridgeLoad {
 
         String loadBefore = loadAverage();
         long loadStart = System.nanoTime();
-        loadTrust(config, UserId.parse(bot), server);
+        loadTrust(bridgeJar, config, UserId.parse(bot), server);
         System.out.printf(Locale.ROOT, "loaded %,d trust records in force in %.1f s%n", records,
                 (System.nanoTime() - loadStart) / 1e9);
 
@@ -283,28 +272,28 @@ public final class HostingBridgeLoad {
         return String.join(" ", out);
     }
 
-    /** Establishes {@link #records} trust records through the store's API, in one database transaction. */
-    private void loadTrust(BridgeConfig config, UserId hbBot, String server) throws IOException {
+    /**
+     * Establishes {@link #records} trust records through the store's API, in one database transaction, in a process
+     * running {@code bridgeJar}'s own store ({@link TrustLoad}), so that the database has the schema of that build.
+     */
+    private void loadTrust(Path bridgeJar, BridgeConfig config, UserId hbBot, String server)
+            throws IOException, InterruptedException {
         if (!(config.database() instanceof DatabaseConfig.Sqlite sqlite)) {
             throw new IllegalStateException("the load driver writes the bridge's SQLite database");
         }
-        Files.createDirectories(sqlite.path().toAbsolutePath().getParent());
-        byte[] seed = new byte[32];
-        Arrays.fill(seed, (byte) 7);
-        VisitingBridgeId vb = new VisitingBridgeId(UserId.parse("@loadvb:" + server),
-                SigningKey.fromSeed(KeyId.ed25519("load"), seed).verifyKey());
-        Network network = Network.irc(NETWORK);
-        Instant now = Instant.now();
-        try (Database database = Database.open(new dev.byob.hosting.store.DatabaseConfig.Sqlite(sqlite.path()))) {
-            SqlTrustStore store = new SqlTrustStore(database);
-            database.transaction(c -> {
-                for (int i = 0; i < records; i++) {
-                    store.establish(new TrustCandidate(new TrustKey(hbBot, UserId.parse("@loadlinked" + i + ":" + server),
-                            network), new RemoteAccount("loadlinked" + i), vb, ProofMethods.MATRIX_DM,
-                            ProofMethods.IRC_ACCOUNT_PRIVMSG, new TxnId("load-trust-" + i)), now);
-                }
-                return null;
-            });
+        String classes;
+        try {
+            classes = Path.of(TrustLoad.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("cannot locate the driver's classes", e);
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-cp", bridgeJar + File.pathSeparator + classes,
+                TrustLoad.class.getName(), sqlite.path().toAbsolutePath().toString(), Integer.toString(records),
+                hbBot.value(), server, NETWORK).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("loading the trust records failed: " + out);
         }
     }
 

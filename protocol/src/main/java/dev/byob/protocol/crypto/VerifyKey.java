@@ -23,13 +23,16 @@ public final class VerifyKey {
 
     private final KeyId keyId;
     private final byte[] publicKey;
-    private final Ed25519PublicKeyParameters parameters;
+    /** The decoded key; null until the first verification for a {@linkplain #stored stored} key. */
+    private volatile Ed25519PublicKeyParameters parameters;
+    /** Whether a {@linkplain #stored stored} key turned out invalid at its first use. */
+    private volatile boolean invalid;
 
     private VerifyKey(KeyId keyId, byte[] publicKey, Ed25519.PublicPoint point) {
         this.keyId = keyId;
         this.publicKey = publicKey;
         // Built from the point the validation decoded: decoding a key costs as much as a verification.
-        this.parameters = new Ed25519PublicKeyParameters(point);
+        this.parameters = point == null ? null : new Ed25519PublicKeyParameters(point);
     }
 
     /**
@@ -56,6 +59,26 @@ public final class VerifyKey {
                     + ": not a canonical encoding of a point in the prime-order subgroup");
         }
         return new VerifyKey(keyId, copy, point);
+    }
+
+    /**
+     * A key that was {@linkplain #create validated} before and kept, read back from storage: the costly check that
+     * it is a point of the prime-order subgroup (about as long as a signature check) waits for its first
+     * {@link #verify}, so that loading many keys, most of them not used for a while, stays cheap. Should the stored
+     * key be invalid after all, every signature check with it fails ({@code INVALID_SIGNATURE}).
+     *
+     * @param keyId the key id signatures are stored under
+     * @param unpaddedBase64 the public key in base64 (padding tolerated)
+     * @return the key
+     * @throws IllegalArgumentException if the text is not base64 of 32 bytes
+     */
+    public static VerifyKey stored(KeyId keyId, String unpaddedBase64) {
+        Objects.requireNonNull(keyId, "keyId");
+        byte[] publicKey = Base64Unpadded.decode(Objects.requireNonNull(unpaddedBase64, "unpaddedBase64"));
+        if (publicKey.length != PUBLIC_KEY_LENGTH) {
+            throw new IllegalArgumentException("an Ed25519 public key is 32 bytes, got " + publicKey.length);
+        }
+        return new VerifyKey(keyId, publicKey, null);
     }
 
     /**
@@ -103,12 +126,31 @@ public final class VerifyKey {
         }
         // A signer instance buffers the message, so each call gets its own.
         Ed25519Signer verifier = new Ed25519Signer();
-        verifier.init(false, parameters);
+        verifier.init(false, parameters());
         verifier.update(message, 0, message.length);
         if (!verifier.verifySignature(signature)) {
             throw new SignatureVerificationException(Reason.INVALID_SIGNATURE,
                     "signature does not match the content for key " + keyId + " (" + publicKeyBase64() + ")");
         }
+    }
+
+    /** The decoded key, validated now if it was {@linkplain #stored stored}. */
+    private Ed25519PublicKeyParameters parameters() throws SignatureVerificationException {
+        Ed25519PublicKeyParameters decoded = parameters;
+        if (decoded == null && !invalid) {
+            Ed25519.PublicPoint point = Ed25519.validatePublicKeyFullExport(publicKey, 0);
+            if (point == null) {
+                invalid = true;
+            } else {
+                decoded = new Ed25519PublicKeyParameters(point);
+                parameters = decoded;
+            }
+        }
+        if (decoded == null) {
+            throw new SignatureVerificationException(Reason.INVALID_SIGNATURE, "the stored key " + keyId + " ("
+                    + publicKeyBase64() + ") is not a canonical encoding of a point in the prime-order subgroup");
+        }
+        return decoded;
     }
 
     @Override

@@ -36,8 +36,10 @@ import dev.byob.protocol.trust.TrustRecord;
 import dev.byob.protocol.trust.TrustStore;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -123,6 +125,12 @@ public final class HostingEngine {
         Instant wakeAt;
         /** The user's messages observed while the VB relays, not yet observed relayed, in order. */
         final LinkedHashMap<String, Pending> pending = new LinkedHashMap<>();
+        /**
+         * Those of {@link #pending} with a text, in the order observed, from the oldest that may still match an
+         * unmarked relay (§12.6): older ones, and ones no longer pending, are dropped from the front as they are met.
+         * Made with the first, as most users never have one.
+         */
+        ArrayDeque<Pending> texted;
 
         LeaseState(TrustRecord record, Instant expiresAt) {
             this.record = record;
@@ -1038,9 +1046,14 @@ public final class HostingEngine {
                 && p.text().filter(in.text()::equals).isPresent() && !p.seenAt().isBefore(horizon)
                 && (other == Lease.Direction.TO_REMOTE || !p.networkId());
         if (lease != null) {
-            for (Pending p : lease.pending.values()) {
-                if (relayOf.test(p)) {
-                    String k = relayKey(p.direction(), p.messageId());
+            // Only the messages of the last MATCH_WINDOW can match: look at those alone, however many are pending.
+            dropUnmatchable(lease, horizon);
+            for (Iterator<Pending> it = lease.texted == null ? Collections.emptyIterator() : lease.texted.iterator();
+                 it.hasNext(); ) {
+                Pending p = it.next();
+                String k = relayKey(p.direction(), p.messageId());
+                if (relayOf.test(p) && lease.pending.get(k) == p) {
+                    it.remove();
                     lease.pending.remove(k);
                     pendingIndex.remove(indexKey(in.network(), k));
                     journal.pendingResolved(key, lease.record.epoch(), p.direction(), p.messageId());
@@ -1067,6 +1080,22 @@ public final class HostingEngine {
             return;
         }
         addUserMessage(lease, p, now, out);
+    }
+
+    /**
+     * Drops from the front of {@code lease}'s texted messages those observed before {@code horizon}, which no
+     * unmarked relay can match any more (time only moves on), and those no longer pending.
+     */
+    private static void dropUnmatchable(LeaseState lease, Instant horizon) {
+        if (lease.texted == null) {
+            return;
+        }
+        for (Pending p = lease.texted.peekFirst(); p != null; p = lease.texted.peekFirst()) {
+            if (!p.seenAt().isBefore(horizon) && lease.pending.get(relayKey(p.direction(), p.messageId())) == p) {
+                return;
+            }
+            lease.texted.pollFirst();
+        }
     }
 
     /** A message of a user without a lease: relayed now, or held while a revoked VB may still relay it. */
@@ -1106,6 +1135,13 @@ public final class HostingEngine {
         } else {
             journal.pendingAdded(lease.record.key(), lease.record.epoch(), p.journaled());
             lease.pending.put(relayKey(p.direction(), p.messageId()), p);
+            if (p.text().isPresent()) {
+                dropUnmatchable(lease, now.minus(MATCH_WINDOW));
+                if (lease.texted == null) {
+                    lease.texted = new ArrayDeque<>(4);
+                }
+                lease.texted.addLast(p);
+            }
             pendingIndex.put(indexKey(lease.record.key().network(), relayKey(p.direction(), p.messageId())),
                     lease.record.key());
             if (lease.pending.size() == 1) {
@@ -1279,6 +1315,7 @@ public final class HostingEngine {
             }
             lease.pending.keySet().forEach(k -> pendingIndex.remove(indexKey(lease.record.key().network(), k)));
             lease.pending.clear();
+            lease.texted = null;
         } else if (!lease.lapsed) {
             // A live VB that has not relayed a message for a whole lease is not going to (T9).
             for (Iterator<Pending> it = lease.pending.values().iterator(); it.hasNext(); ) {

@@ -1,6 +1,5 @@
 package dev.byob.protocol.id;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /** A Matrix room id, {@code !opaque:server} (or opaque, as room versions 12+ allow), at most 255 bytes. */
@@ -30,7 +29,7 @@ public record RoomId(String value) {
             if (value.length() < 2 || value.charAt(0) != sigil) {
                 throw new IllegalArgumentException("a " + what + " starts with '" + sigil + "'");
             }
-            if (value.getBytes(StandardCharsets.UTF_8).length > 255) {
+            if (value.length() > 85 && utf8Length(value) > 255) { // 85 characters are at most 255 bytes
                 throw new IllegalArgumentException("a " + what + " is at most 255 bytes");
             }
             for (int i = 1; i < value.length(); i++) {
@@ -39,6 +38,26 @@ public record RoomId(String value) {
                     throw new IllegalArgumentException("a " + what + " has no spaces or control characters");
                 }
             }
+        }
+
+        /** The length of {@code value} in UTF-8, as {@code getBytes} encodes it (a lone surrogate as {@code ?}). */
+        static int utf8Length(String value) {
+            int bytes = 0;
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c < 0x80) {
+                    bytes += 1;
+                } else if (c < 0x800) {
+                    bytes += 2;
+                } else if (Character.isHighSurrogate(c) && i + 1 < value.length()
+                        && Character.isLowSurrogate(value.charAt(i + 1))) {
+                    bytes += 4;
+                    i++;
+                } else {
+                    bytes += Character.isSurrogate(c) ? 1 : 3;
+                }
+            }
+            return bytes;
         }
     }
 }

@@ -31,7 +31,7 @@ public record UserId(String value) {
                 throw new IllegalArgumentException("a user id's localpart is printable ASCII");
             }
         }
-        ServerName.validate(value.substring(colon + 1));
+        ServerName.validate(value, colon + 1);
     }
 
     /** Parses {@code @localpart:server}, throwing {@link IllegalArgumentException} with the reason. */

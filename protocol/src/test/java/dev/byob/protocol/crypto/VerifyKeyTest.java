@@ -99,6 +99,36 @@ class VerifyKeyTest {
                 () -> key.verify(new byte[0], malleated)).reason());
     }
 
+    @Test
+    void stored_validKey_equalToCreatedAndVerifies() throws Exception {
+        VerifyKey stored = VerifyKey.stored(ID, Base64Unpadded.encode(Vectors.hex(RFC_TEST_1_PUBLIC)));
+        byte[] signature = Vectors.hex("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
+
+        stored.verify(new byte[0], signature);
+        stored.verify(new byte[0], signature); // the decoded key is kept
+
+        assertEquals(VerifyKey.create(ID, Vectors.hex(RFC_TEST_1_PUBLIC)), stored);
+    }
+
+    @Test
+    void stored_smallOrderKey_everySignatureFails() {
+        // The neutral element: accepted when read back, refused at the first check rather than forgeable.
+        VerifyKey stored = VerifyKey.stored(ID, Base64Unpadded.encode(
+                Vectors.hex("0100000000000000000000000000000000000000000000000000000000000000")));
+
+        for (int i = 0; i < 2; i++) {
+            SignatureVerificationException e = assertThrows(SignatureVerificationException.class,
+                    () -> stored.verify(new byte[0], new byte[VerifyKey.SIGNATURE_LENGTH]));
+            assertEquals(Reason.INVALID_SIGNATURE, e.reason());
+            assertTrue(e.getMessage().contains("prime-order subgroup"), e.getMessage());
+        }
+    }
+
+    @Test
+    void stored_wrongLength_throwsIllegalArgument() {
+        assertThrows(IllegalArgumentException.class, () -> VerifyKey.stored(ID, Base64Unpadded.encode(new byte[31])));
+    }
+
     private static void addGroupOrder(byte[] signature) {
         // L = 2^252 + 27742317777372353535851937790883648493, little-endian, added to S = signature[32..64).
         byte[] order = Vectors.hex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");

@@ -890,6 +890,25 @@ class HostingEngineTest {
     }
 
     @Test
+    void unmarkedRelay_matchesTheOldestSameTextInTheWindow_passingOlderAndResolvedOnes() {
+        handshake(VB_BOT, VB_KEY, T0);
+        unmarked(Lease.Direction.TO_REMOTE, "$old", "same", true, T0.plusSeconds(1)); // out of the window below
+        unmarked(Lease.Direction.TO_REMOTE, "$tagged", "same", true, T0.plusSeconds(40));
+        relayedOnIrc("$tagged", ACCOUNT.name(), T0.plusSeconds(41)); // resolved by its tagged relay
+        unmarked(Lease.Direction.TO_REMOTE, "$a", "same", true, T0.plusSeconds(42));
+        unmarked(Lease.Direction.TO_REMOTE, "$b", "same", true, T0.plusSeconds(43));
+
+        assertTrue(unmarked(Lease.Direction.TO_MATRIX, "local-1", "same", false, T0.plusSeconds(50)).isEmpty());
+        assertTrue(unmarked(Lease.Direction.TO_MATRIX, "local-2", "same", false, T0.plusSeconds(51)).isEmpty());
+        // Nothing of that text left in the window: alice's own line, pending like any.
+        assertTrue(unmarked(Lease.Direction.TO_MATRIX, "local-3", "same", false, T0.plusSeconds(52)).isEmpty());
+
+        List<HostingOutput.Relay> filled = relays(hb.handle(new HostingInput.Tick(), T0.plusSeconds(250)));
+        assertEquals(List.of("$old", "local-3"), filled.stream().map(HostingOutput.Relay::messageId).toList(),
+                "local-1 and local-2 were the relays of $a and $b");
+    }
+
+    @Test
     void unmarkedMessage_withoutTrust_isRelayedAtOnce() {
         List<HostingOutput.Relay> r = relays(unmarked(Lease.Direction.TO_MATRIX, "local-1", "hi", false, T0));
         assertEquals(List.of("local-1"), r.stream().map(HostingOutput.Relay::messageId).toList());

@@ -29,6 +29,15 @@ class RoomAndEventIdTest {
         assertThrows(IllegalArgumentException.class, () -> new RoomId("!" + "é".repeat(127) + "a"));
     }
 
+    @Test
+    void roomId_surrogatePairsCountFourBytes_loneSurrogatesOne() {
+        String face = "\uD83D\uDE00"; // one code point, four bytes in UTF-8
+        new RoomId("!" + face.repeat(63) + "ab"); // 255 bytes
+        assertThrows(IllegalArgumentException.class, () -> new RoomId("!" + face.repeat(63) + "abc"));
+        new RoomId("!" + "\uD83D".repeat(254)); // encoded as '?' each: 255 bytes
+        assertThrows(IllegalArgumentException.class, () -> new RoomId("!" + "\uD83D".repeat(255)));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"$aT4nW2qY8mR6uC0vE9xZ1bD3fG5hJ7kL2pS4oI6yU8w", "$legacy:hb.example"})
     void eventId_valid_accepted(String value) {

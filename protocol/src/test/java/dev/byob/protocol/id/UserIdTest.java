@@ -29,7 +29,8 @@ class UserIdTest {
     @ValueSource(strings = {
         "alice:home.example", "@:home.example", "@alice", "@alice:", "@al ice:home.example", "@al\u007fice:home.example",
         "@älice:home.example", "@alice:home example", "@alice:home.example:port", "@alice:home.example:123456",
-        "#alice:home.example", ""})
+        "#alice:home.example", "", "@alice:[1]", "@alice:[::1", "@alice:[::1]x", "@alice:[::g]", "@alice:[]",
+        "@alice:home.example:", "@alice:home.example:12a", "@alice:home_example", "@alice::8448"})
     void parse_invalidId_throws(String value) {
         assertThrows(IllegalArgumentException.class, () -> UserId.parse(value));
     }
