@@ -157,6 +157,8 @@ class LauncherIT {
                     dir.resolve("missing.yaml").toString());
             assertEquals(2, failed.exit(), failed.err());
             assertEquals(1, list(cache).size(), "the failed run's archive, unmarked: " + list(cache));
+            String key = list(cache).get(0).split("\\.")[0];
+            Path killed = Files.createFile(cache.resolve(key + ".999999999.part.ran"));
 
             try (ManagedProcess first = Launcher.start(dir.resolve("run-1.log"), "", cache, "run", "-c",
                     config.toString())) {
@@ -164,7 +166,9 @@ class LauncherIT {
                 assertFalse(maps(first.pid()).contains(cache.toString()), "no archive yet: " + list(cache));
             }
             List<String> made = list(cache);
-            assertEquals(2, made.size(), "the run's archive and its mark; the failed run's is gone: " + made);
+            assertEquals(2, made.size(), "the run's archive and its mark; the failed and the killed run's are gone: "
+                    + made);
+            assertFalse(Files.exists(killed));
             assertTrue(made.stream().allMatch(f -> f.matches("\\d+\\.\\d+\\.part(\\.ran)?")), made.toString());
 
             try (ManagedProcess second = Launcher.start(dir.resolve("run-2.log"), "", cache, "run", "-c",
