@@ -1,11 +1,11 @@
 package dev.byob.visiting;
 
+import dev.byob.protocol.id.UserId;
 import dev.byob.visiting.MatrixLogin.LoginException;
 import dev.byob.kit.config.ConfigException;
 import dev.byob.visiting.config.Credentials;
 import dev.byob.visiting.config.VisitingBridgeConfig;
 import dev.byob.visiting.core.VisitingBridge;
-import dev.byob.protocol.id.UserId;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -74,7 +74,7 @@ final class RunCommand implements Callable<Integer> {
                     err.println("visiting-bridge: " + le.getMessage());
                     return Main.EXIT_USAGE;
                 }
-                throw e;
+                throw e.getCause() instanceof RuntimeException re ? re : e;
             }
         }
         if (notCreated != null) {
