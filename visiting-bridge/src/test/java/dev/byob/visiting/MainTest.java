@@ -255,4 +255,17 @@ class MainTest {
         Run ok = run("run", "-c", config.toString(), "--check");
         assertEquals(0, ok.exit(), ok.err());
     }
+
+    @Test
+    void run_withRevokedToken_exitsWithTheCheck_afterClosingTheStateItOpened() throws Exception {
+        Path config = config(false);
+        answers.addAll(List.of(TOKEN, IRC_PASSWORD));
+        answer(200, "{\"user_id\":\"@alice:example.org\"}");
+        assertEquals(0, run("login", "-c", config.toString(), "--access-token").exit());
+        answer(401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Unknown access token\"}");
+        Run r = run("run", "-c", config.toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("does not accept the access token of you @alice:example.org"), r.err());
+        assertNoSecrets(r);
+    }
 }

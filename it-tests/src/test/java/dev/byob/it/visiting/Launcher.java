@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 final class Launcher {
     /** The system property naming the launcher; set by this module's build. */
     static final String PROPERTY = "byob.vb.launcher";
+    /** The launcher's variable naming the directory of its class-data archive ({@code off}: none). */
+    static final String CACHE = "VISITING_BRIDGE_CACHE";
 
     private Launcher() {
     }
@@ -48,12 +50,15 @@ final class Launcher {
 
     /**
      * Runs {@code sh <launcher> args} to completion with {@code env} added to this JVM's environment
-     * ({@code null} values remove a variable) and {@code stdin} as standard input.
+     * ({@code null} values remove a variable; no class-data archive unless {@link #CACHE} is given) and
+     * {@code stdin} as standard input.
      */
     static Result run(Map<String, String> env, String stdin, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("/bin/sh", path().toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
+        // No class-data archive in the user's cache directory unless a test asks for one.
+        builder.environment().put(CACHE, "off");
         env.forEach((k, v) -> {
             if (v == null) {
                 builder.environment().remove(k);
@@ -88,14 +93,15 @@ final class Launcher {
 
     /**
      * Starts {@code sh <launcher> args} as a long-running process logging to {@code log}, with
-     * {@code VISITING_BRIDGE_OPTS} set to {@code jvmOptions}. The launcher execs Java, so the process id is
+     * {@code VISITING_BRIDGE_OPTS} set to {@code jvmOptions} and its class-data archive in {@code cache}. The launcher execs Java, so the process id is
      * the JVM's.
      */
-    static ManagedProcess start(Path log, String jvmOptions, String... args) {
+    static ManagedProcess start(Path log, String jvmOptions, Path cache, String... args) {
         List<String> command = new ArrayList<>(List.of("/bin/sh", path().toString()));
         command.addAll(List.of(args));
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("VISITING_BRIDGE_OPTS", jvmOptions);
+        env.put(CACHE, cache.toString());
         return ManagedProcess.builder("visiting-bridge").command(command).log(log).environment(env).start();
     }
 

@@ -4,20 +4,30 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.byob.it.harness.ManagedProcess;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The visiting bridge's launcher ({@code bin/visiting-bridge} of the install tree the build makes), run through
  * {@code /bin/sh} as a user runs it: it finds Java, refuses a missing or too old one with a clear message, runs
- * the jar with its small-memory JVM options (overridable), and passes the arguments through unchanged.
+ * the jar with its small-memory JVM options (overridable), passes the arguments through unchanged, and keeps an
+ * application class-data archive made by the first {@code run} for later starts.
  */
 class LauncherIT {
     @TempDir
@@ -121,6 +131,108 @@ class LauncherIT {
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), out);
         assertTrue(out.startsWith("visiting-bridge "), out);
+    }
+
+    @Test
+    void run_archivesItsClassesOnce_andLaterStartsMapTheArchive() throws Exception {
+        HttpServer homeserver = standInHomeserver();
+        try {
+            Path cache = dir.resolve("cache");
+            Path config = dir.resolve("config.yaml");
+            Files.writeString(config, String.join("\n",
+                    "homeserver:",
+                    "  url: http://127.0.0.1:" + homeserver.getAddress().getPort(),
+                    "user: \"" + USER + "\"",
+                    "data_dir: data",
+                    // Nothing listens there: the connection is tried again in the background.
+                    "irc:",
+                    "  networks:",
+                    "    - {id: none, host: 127.0.0.1, port: " + closedPort() + ", tls: false, nick: alice, account: alice}",
+                    ""));
+            Launcher.Result login = Launcher.run(Map.of(), TOKEN + "\nirc-password\n", "login", "-c", config.toString(),
+                    "--access-token");
+            assertEquals(0, login.exit(), login.err());
+            assertFalse(Files.exists(cache), "only run makes an archive");
+            Launcher.Result failed = Launcher.run(Map.of(Launcher.CACHE, cache.toString()), "", "run", "-c",
+                    dir.resolve("missing.yaml").toString());
+            assertEquals(2, failed.exit(), failed.err());
+            assertEquals(1, list(cache).size(), "the failed run's archive, unmarked: " + list(cache));
+            String key = list(cache).get(0).split("\\.")[0];
+            Path killed = Files.createFile(cache.resolve(key + ".999999999.part.ran"));
+
+            try (ManagedProcess first = Launcher.start(dir.resolve("run-1.log"), "", cache, "run", "-c",
+                    config.toString())) {
+                Launcher.awaitLine(first, "first /sync of the user handled", Duration.ofSeconds(60));
+                assertFalse(maps(first.pid()).contains(cache.toString()), "no archive yet: " + list(cache));
+            }
+            List<String> made = list(cache);
+            assertEquals(2, made.size(), "the run's archive and its mark; the failed and the killed run's are gone: "
+                    + made);
+            assertFalse(Files.exists(killed));
+            assertTrue(made.stream().allMatch(f -> f.matches("\\d+\\.\\d+\\.part(\\.ran)?")), made.toString());
+
+            try (ManagedProcess second = Launcher.start(dir.resolve("run-2.log"), "", cache, "run", "-c",
+                    config.toString())) {
+                Launcher.awaitLine(second, "first /sync of the user handled", Duration.ofSeconds(60));
+                List<String> kept = list(cache);
+                assertEquals(1, kept.size(), kept.toString());
+                assertTrue(kept.get(0).matches("\\d+\\.jsa"), kept.toString());
+                assertTrue(maps(second.pid()).contains(cache.resolve(kept.get(0)).toString()),
+                        "the second start maps " + kept.get(0));
+                assertFalse(Files.readString(second.log()).contains("cds"), "the JVM's CDS messages are off");
+            }
+
+        } finally {
+            homeserver.stop(0);
+        }
+    }
+
+    private static final String USER = "@alice:localhost";
+    private static final String TOKEN = "alice-token";
+
+    /** A homeserver enough for one user's start: whoami, and /sync with no rooms (the long poll held 1 s). */
+    private static HttpServer standInHomeserver() throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(Executors.newCachedThreadPool());
+        server.createContext("/_matrix/client/v3/account/whoami", ex -> answer(ex, "{\"user_id\":\"" + USER + "\"}"));
+        server.createContext("/_matrix/client/v3/sync", ex -> {
+            if (ex.getRequestURI().getRawQuery() != null && ex.getRequestURI().getRawQuery().contains("since=")) {
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            answer(ex, "{\"next_batch\":\"s1\"}");
+        });
+        server.createContext("/", ex -> answer(ex, "{}"));
+        server.start();
+        return server;
+    }
+
+    private static void answer(HttpExchange exchange, String json) throws IOException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, body.length);
+        try (var out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static String maps(long pid) throws IOException {
+        return Files.readString(Path.of("/proc", Long.toString(pid), "maps"));
+    }
+
+    private static List<String> list(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
     }
 
     private static Path which(String tool) throws IOException {

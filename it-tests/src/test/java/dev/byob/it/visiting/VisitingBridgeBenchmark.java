@@ -37,10 +37,13 @@ import java.util.function.IntPredicate;
  * bridge runs as its own process through its launcher, as installed. Reported:
  *
  * <ul>
- *   <li>start to the first completed {@code /sync} of alice (the bridge's log line), from a fresh data directory
- *       (its full initial sync of the N rooms), the median of several starts;</li>
- *   <li>resident memory ({@code VmRSS}) after a steady minute, once trust is in force and the bridge's IRC connection
- *       is in all N channels, and the CPU time it used during that idle minute;</li>
+ *   <li>start to the first completed {@code /sync} of alice (the bridge's log line): the first start ever (a fresh
+ *       data directory, the launcher's class-data archive not made yet; it is made when this start stops), the
+ *       median of several restarts (state kept, trust resumed: the usual start of an installed bridge) and the
+ *       median of several starts from a fresh data directory (a full initial sync of the N rooms and a new
+ *       handshake, whose DM is created while that sync is handled);</li>
+ *   <li>resident memory ({@code VmRSS}) after a steady minute of one more restart, once its IRC connection is in
+ *       all N channels, and the CPU time it used during that idle minute;</li>
  *   <li>messages per second puppeted each way, counted when seen on the other side: alice's Matrix messages as
  *       lines of her IRC account (seen by bob on IRC), and lines of her other IRC client as Matrix events from her
  *       (seen by her Matrix client), the median of several rounds.</li>
@@ -131,17 +134,39 @@ public final class VisitingBridgeBenchmark {
             Path pristine = config.resolveSibling("data.after-login");
             FileTrees.copy(data, pristine);
 
-            progress("starting the visiting bridge through its launcher");
-            List<Duration> ready = new ArrayList<>();
+            // The launcher's class-data archive lives here: the first start makes it, later ones map it.
+            Path cache = dir.resolve("cache");
+            progress("first start through the launcher (fresh data directory, no class-data archive yet)");
             Instant started = Instant.now();
-            vb = Launcher.start(dir.resolve("vb-run-1.log"), jvmOptions, "run", "-c", config.toString());
-            ready.add(Duration.between(started, Launcher.awaitLine(vb, READY_LINE, SETUP)));
-            Launcher.awaitLine(vb, "trust established with", SETUP);
-            progress("trust established; waiting for its IRC connection to join the %d channels", rooms);
+            Duration firstReady;
+            try (ManagedProcess first = start(1, cache, config)) {
+                firstReady = Duration.between(started, Launcher.awaitLine(first, READY_LINE, SETUP));
+                Launcher.awaitLine(first, "trust established with", SETUP);
+            }
+            Path trusted = config.resolveSibling("data.trusted");
+            FileTrees.copy(data, trusted);
+
+            List<Duration> restartReady = new ArrayList<>();
+            for (int s = 0; s < starts; s++) {
+                progress("restart %d of %d (state kept: trust resumed)", s + 1, starts);
+                FileTrees.delete(data);
+                FileTrees.copy(trusted, data);
+                Instant t0 = Instant.now();
+                try (ManagedProcess again = start(restartReady.size() + 2, cache, config)) {
+                    restartReady.add(Duration.between(t0, Launcher.awaitLine(again, READY_LINE, SETUP)));
+                }
+            }
+
+            progress("the measured run: a restart; waiting for its IRC connection to join the %d channels", rooms);
+            FileTrees.delete(data);
+            FileTrees.copy(trusted, data);
             String nick = aliceIrc.name();
+            int seenBefore = bob.received().size();
+            vb = start(starts + 2, cache, config);
+            Launcher.awaitLine(vb, READY_LINE, SETUP);
             awaitCount(bob, "JOINs of " + nick, n -> n == rooms, SETUP,
                     m -> m.is("JOIN") && nick.equalsIgnoreCase(m.nick()) && channels.stream()
-                            .anyMatch(c -> c.equalsIgnoreCase(m.param(0))));
+                            .anyMatch(c -> c.equalsIgnoreCase(m.param(0))), seenBefore);
 
             progress("steady for %d s", steady.toSeconds());
             long pid = vb.pid();
@@ -167,20 +192,20 @@ public final class VisitingBridgeBenchmark {
             long rssAfterLoadKib = Launcher.residentKib(pid);
             vb.close();
 
-            for (int s = 2; s <= starts; s++) {
+            List<Duration> freshReady = new ArrayList<>();
+            for (int s = 0; s < starts; s++) {
                 FileTrees.delete(data);
                 FileTrees.copy(pristine, data);
-                progress("start %d of %d", s, starts);
+                progress("fresh start %d of %d", s + 1, starts);
                 Instant t0 = Instant.now();
-                try (ManagedProcess again = Launcher.start(dir.resolve("vb-run-" + s + ".log"), jvmOptions, "run",
-                        "-c", config.toString())) {
-                    ready.add(Duration.between(t0, Launcher.awaitLine(again, READY_LINE, SETUP)));
+                try (ManagedProcess again = start(starts + 3 + s, cache, config)) {
+                    freshReady.add(Duration.between(t0, Launcher.awaitLine(again, READY_LINE, SETUP)));
                 }
             }
 
             line("machine: %d CPUs, load average (1, 5, 15 min) %s at the start, %s at the end",
                     Runtime.getRuntime().availableProcessors(), loadBefore, loadAverage());
-            report(ready, idleCpu, rssKib, peakKib, rssAfterLoadKib, peakAfterLoadKib, toIrcRates, toMatrixRates);
+            report(firstReady, restartReady, freshReady, idleCpu, rssKib, peakKib, rssAfterLoadKib, peakAfterLoadKib, toIrcRates, toMatrixRates);
         } finally {
             if (vb != null) {
                 vb.close();
@@ -254,10 +279,18 @@ public final class VisitingBridgeBenchmark {
     /** Polls {@code client}'s received lines until the number matching {@code match} satisfies {@code done}. */
     private static Instant awaitCount(IrcUserClient client, String what, IntPredicate done, Duration timeout,
                                       java.util.function.Predicate<IrcMessage> match) {
+        return awaitCount(client, what, done, timeout, match, 0);
+    }
+
+    /** As above, counting only the lines received after the first {@code skip}. */
+    private static Instant awaitCount(IrcUserClient client, String what, IntPredicate done, Duration timeout,
+                                      java.util.function.Predicate<IrcMessage> match, int skip) {
         Instant end = Instant.now().plus(timeout);
         int count = 0;
         while (Instant.now().isBefore(end)) {
-            count = (int) client.received().stream().filter(match).count();
+            List<IrcMessage> received = client.received();
+            count = (int) received.subList(Math.min(skip, received.size()), received.size()).stream().filter(match)
+                    .count();
             if (done.test(count)) {
                 return Instant.now();
             }
@@ -278,15 +311,18 @@ public final class VisitingBridgeBenchmark {
         }
     }
 
-    private void report(List<Duration> ready, Duration idleCpu, long rssKib, long peakKib, long rssAfterLoadKib,
+    private void report(Duration firstReady, List<Duration> restartReady, List<Duration> freshReady, Duration idleCpu, long rssKib, long peakKib, long rssAfterLoadKib,
                         long peakAfterLoadKib, List<Rate> toIrcRates, List<Rate> toMatrixRates) throws IOException {
-        double readyMedian = median(ready.stream().map(d -> d.toMillis() / 1000.0).toList());
-        double rssMib = rssKib / 1024.0;
-        double cpuPercent = 100.0 * idleCpu.toMillis() / steady.toMillis();
         line("visiting bridge benchmark: %d bridged rooms, JVM options from the launcher%s", rooms,
                 jvmOptions.isBlank() ? "" : " + VISITING_BRIDGE_OPTS=\"" + jvmOptions + "\"");
-        line("ready (start to first completed /sync, fresh data dir): median %.2f s over %d starts %s; target <= 2 s: "
-                + "%.2f x", readyMedian, ready.size(), seconds(ready), readyMedian / 2.0);
+        line("ready = start of the launcher to the log line \"%s\" (the first /sync of the process handled)",
+                READY_LINE);
+        line("ready, first start ever (fresh data dir, no class-data archive yet): %.2f s",
+                firstReady.toMillis() / 1000.0);
+        readyLine("ready after a restart (state kept, trust resumed)", restartReady);
+        readyLine("ready from a fresh data dir (full initial sync, new handshake)", freshReady);
+        double rssMib = rssKib / 1024.0;
+        double cpuPercent = 100.0 * idleCpu.toMillis() / steady.toMillis();
         line("RSS after a steady %d s: %.1f MiB (peak so far %.1f MiB); target <= 64 MiB: %.2f x", steady.toSeconds(),
                 rssMib, peakKib / 1024.0, rssMib / 64.0);
         line("CPU time while idle over those %d s: %d ms (%.2f %% of one core)", steady.toSeconds(), idleCpu.toMillis(),
@@ -296,6 +332,17 @@ public final class VisitingBridgeBenchmark {
         line("RSS after the message rounds: %.1f MiB (peak %.1f MiB)", rssAfterLoadKib / 1024.0,
                 peakAfterLoadKib / 1024.0);
         Files.write(dir.resolve("report.txt"), report, StandardCharsets.UTF_8);
+    }
+
+    private void readyLine(String what, List<Duration> ready) {
+        double median = median(ready.stream().map(d -> d.toMillis() / 1000.0).toList());
+        line("%s: median %.2f s over %d starts %s; target <= 2 s: %.2f x", what, median, ready.size(),
+                seconds(ready), median / 2.0);
+    }
+
+    /** Starts the visiting bridge through its launcher, its class-data archive in {@code cache}. */
+    private ManagedProcess start(int n, Path cache, Path config) {
+        return Launcher.start(dir.resolve("vb-run-" + n + ".log"), jvmOptions, cache, "run", "-c", config.toString());
     }
 
     private void rates(String direction, List<Rate> rates) {

@@ -463,8 +463,8 @@ public final class VisitingBridge implements AutoCloseable {
             a.since = next;
             store.nextBatch(a.name, next);
         }
-        if (initial) {
-            // The readiness signal operators (and the benchmark) look for.
+        if (first) {
+            // The readiness signal operators (and the benchmark) look for, after every start.
             LOG.info("first /sync of the {} handled: {} joined rooms, {} bridged", a.name, join.size(), bridged.size());
         }
     }

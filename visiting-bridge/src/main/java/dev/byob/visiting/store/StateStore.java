@@ -48,6 +48,8 @@ public final class StateStore implements AutoCloseable {
     public static final String FILE = "state.db";
     /** The JSON state file of earlier versions, imported once. */
     public static final String LEGACY_FILE = "state.json";
+    /** The directory under the data directory holding sqlite-jdbc's native library, extracted once. */
+    public static final String NATIVE_DIR = "native";
 
     /**
      * The schema's history, one entry per version: append, never edit a released one. Entry {@code i}
@@ -142,6 +144,7 @@ public final class StateStore implements AutoCloseable {
     public static StateStore open(Path dataDir) throws IOException {
         Path file = dataDir.resolve(FILE).toAbsolutePath();
         StateStore store;
+        SqliteNative.useCopyIn(dataDir.resolve(NATIVE_DIR));
         try {
             SQLiteConfig settings = new SQLiteConfig();
             settings.setJournalMode(SQLiteConfig.JournalMode.WAL);
