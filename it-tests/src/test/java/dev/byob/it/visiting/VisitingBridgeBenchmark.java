@@ -222,17 +222,8 @@ public final class VisitingBridgeBenchmark {
         Path config = dir.resolve("vb").resolve("config.yaml");
         Files.createDirectories(config.getParent());
         check(Launcher.run(Map.of(), "", "init", "-c", config.toString()), "init");
-        Files.writeString(config, String.join("\n",
-                "homeserver:",
-                "  url: " + homeserver.baseUrl(),
-                "user: \"" + alice.userId() + "\"",
-                "bot: \"" + vbBot.userId() + "\"",
-                "data_dir: data",
-                "irc:",
-                "  networks:",
-                "    - {id: " + NETWORK + ", host: " + irc.host() + ", port: " + irc.port() + ", tls: false, nick: "
-                        + aliceIrc.name() + ", account: " + aliceIrc.name() + "}",
-                ""));
+        Files.writeString(config, VisitingBridges.configYaml(homeserver, alice, vbBot, irc, NETWORK, aliceIrc.name(),
+                aliceIrc));
         String answers = alice.accessToken() + "\n" + vbBot.accessToken() + "\n" + aliceIrc.password() + "\n";
         check(Launcher.run(Map.of(), answers, "login", "-c", config.toString(), "--access-token",
                 "--bot-access-token"), "login");

@@ -42,7 +42,16 @@ final class VisitingBridges {
             throws Exception {
         Path file = dir.resolve("config.yaml");
         cli(List.of(), "init", "-c", file.toString());
-        Files.writeString(file, String.join("\n",
+        Files.writeString(file, configYaml(homeserver, alice, vbBot, irc, network, nick, account));
+        cli(List.of(alice.accessToken(), vbBot.accessToken(), account.password()), "login", "-c", file.toString(),
+                "--access-token", "--bot-access-token");
+        return VisitingBridgeConfig.load(file);
+    }
+
+    /** The configuration {@code init}'s file is edited into: alice with her bot, on one IRC network. */
+    static String configYaml(Homeserver homeserver, MatrixAccount alice, MatrixAccount vbBot, IrcNetwork irc,
+                             String network, String nick, IrcNetwork.IrcAccount account) {
+        return String.join("\n",
                 "homeserver:",
                 "  url: " + homeserver.baseUrl(),
                 "user: \"" + alice.userId() + "\"",
@@ -52,10 +61,7 @@ final class VisitingBridges {
                 "  networks:",
                 "    - {id: " + network + ", host: " + irc.host() + ", port: " + irc.port() + ", tls: false, nick: "
                         + nick + ", account: " + account.name() + "}",
-                ""));
-        cli(List.of(alice.accessToken(), vbBot.accessToken(), account.password()), "login", "-c", file.toString(),
-                "--access-token", "--bot-access-token");
-        return VisitingBridgeConfig.load(file);
+                "");
     }
 
     /** Runs the visiting bridge's command line, answering its questions with {@code answers}; it must exit 0. */

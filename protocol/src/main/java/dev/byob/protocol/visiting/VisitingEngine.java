@@ -42,6 +42,12 @@ public final class VisitingEngine {
      */
     public static final Duration HANDOVER_WINDOW = Duration.ofSeconds(10);
 
+    /**
+     * The longest the handover may be kept open by the hosting bridge's own relays still arriving (its flood
+     * control can hold them): well inside the 60 s in which a relay must start (§12.7).
+     */
+    public static final Duration HANDOVER_MAX = Duration.ofSeconds(40);
+
     /** A network this bridge serves for its user: the user's account there and how it is proven. */
     public record ServedNetwork(Network network, RemoteAccount account, List<String> remoteProofMethods) {
         public ServedNetwork {
@@ -61,6 +67,7 @@ public final class VisitingEngine {
         /** Messages of the handover at acceptance, in observation order, until {@link #handoverUntil}. */
         final LinkedHashMap<String, Backlogged> handover = new LinkedHashMap<>();
         Instant handoverUntil;
+        Instant handoverCap;
 
         Relation(VisitingHandshake machine, VisitingState state) {
             this.machine = machine;
@@ -311,6 +318,21 @@ public final class VisitingEngine {
         }
     }
 
+    /**
+     * Someone other than this bridge was just seen relaying one of the user's messages. During a handover that
+     * is the hosting bridge still relaying what it counted as its own (its flood control may hold lines for a
+     * while), so the window stays open {@link #HANDOVER_WINDOW} longer, up to {@link #HANDOVER_MAX} in all.
+     */
+    public void othersRelaySeen(Instant now) {
+        for (Relation r : relations.values()) {
+            if (r.handoverUntil != null) {
+                Instant later = now.plus(HANDOVER_WINDOW);
+                r.handoverUntil = later.isAfter(r.handoverCap) ? r.handoverCap
+                        : later.isAfter(r.handoverUntil) ? later : r.handoverUntil;
+            }
+        }
+    }
+
     // ---- internals ----
 
     private Relation relation(TrustKey key) {
@@ -441,6 +463,7 @@ public final class VisitingEngine {
             r.handover.putAll(r.handshaking);
             r.handshaking.clear();
             r.handoverUntil = now.plus(HANDOVER_WINDOW);
+            r.handoverCap = now.plus(HANDOVER_MAX);
         }
         return out;
     }

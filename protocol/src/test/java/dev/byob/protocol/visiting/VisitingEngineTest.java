@@ -206,6 +206,33 @@ class VisitingEngineTest {
     }
 
     @Test
+    void handover_theHostingBridgeStillRelaying_keepsTheWindowOpen() {
+        List<VisitingEngineOutput> request = vb.bridgeSeen(ROOM, bridge(HB, NETWORK, "#byob"), T0);
+        vb.userMessage(ROOM, Lease.Direction.TO_REMOTE, "$late", T0);
+        pump(request, T0);
+        vb.othersRelaySeen(T0.plusSeconds(9)); // a line of the hosting bridge's, out of its flood control
+        pump(vb.tick(T0.plusSeconds(10)), T0.plusSeconds(10));
+        assertTrue(relayedIds().isEmpty(), "still open");
+        pump(vb.tick(T0.plusSeconds(19)), T0.plusSeconds(19));
+        assertEquals(List.of("$late"), relayedIds());
+    }
+
+    @Test
+    void handover_extendedWindow_closesAtTheMaximum() {
+        List<VisitingEngineOutput> request = vb.bridgeSeen(ROOM, bridge(HB, NETWORK, "#byob"), T0);
+        vb.userMessage(ROOM, Lease.Direction.TO_REMOTE, "$late", T0);
+        pump(request, T0);
+        for (int s = 5; s <= 60; s += 5) {
+            vb.othersRelaySeen(T0.plusSeconds(s));
+        }
+        Instant justBefore = T0.plus(VisitingEngine.HANDOVER_MAX).minusMillis(1);
+        pump(vb.tick(justBefore), justBefore);
+        assertTrue(relayedIds().isEmpty(), "still open");
+        pump(vb.tick(T0.plus(VisitingEngine.HANDOVER_MAX)), T0.plus(VisitingEngine.HANDOVER_MAX));
+        assertEquals(List.of("$late"), relayedIds());
+    }
+
+    @Test
     void handover_messagesOlderThanTheWindowBeforeTheAnswer_areLeftToTheHost() {
         List<VisitingEngineOutput> request = vb.bridgeSeen(ROOM, bridge(HB, NETWORK, "#byob"), T0);
         vb.userMessage(ROOM, Lease.Direction.TO_REMOTE, "$old", T0);

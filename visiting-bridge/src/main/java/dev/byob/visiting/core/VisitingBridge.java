@@ -992,6 +992,9 @@ public final class VisitingBridge implements AutoCloseable {
     private void relaySeen(Lease.Direction direction, String id, boolean mine) {
         engine.relaySeen(direction, id);
         Instant now = Instant.now();
+        if (!mine) {
+            engine.othersRelaySeen(now);
+        }
         Optional<RelayLog.Entry> entry = log.get(direction, id);
         if (mine && entry.isPresent() && entry.get().status() == RelayLog.Status.SENDING) {
             cancel(echoWaits, relayKey(direction, id));
