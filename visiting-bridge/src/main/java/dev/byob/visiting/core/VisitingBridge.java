@@ -1325,19 +1325,21 @@ public final class VisitingBridge implements AutoCloseable {
     /** Whether this bridge's connection has been in the channel of each of {@code key}'s rooms since {@code by}. */
     private boolean watching(TrustKey key, Instant by) {
         for (RoomId room : engine.roomsOf(key)) {
-            BridgeInfo info = bridged.get(room);
-            IrcNetworkConfig n = info == null ? null : networkConfig(info.network());
-            IrcConnection conn = n == null ? null : irc.get(n.id());
-            Optional<IrcSession> session = conn == null ? Optional.empty() : conn.session();
-            if (session.isEmpty()) {
-                return false;
-            }
-            Instant since = inChannelSince.get(n.id() + " " + session.get().caseMapping().fold(info.channel()));
-            if (since == null || since.isAfter(by)) {
+            Optional<Instant> since = inChannelSince(room);
+            if (since.isEmpty() || since.get().isAfter(by)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Since when this bridge's connection has been in the channel bridged to {@code room}, if it is. */
+    private Optional<Instant> inChannelSince(RoomId room) {
+        BridgeInfo info = bridged.get(room);
+        IrcNetworkConfig n = info == null ? null : networkConfig(info.network());
+        IrcConnection conn = n == null ? null : irc.get(n.id());
+        Optional<IrcSession> session = conn == null ? Optional.empty() : conn.session();
+        return session.map(s -> inChannelSince.get(n.id() + " " + s.caseMapping().fold(info.channel())));
     }
 
     /**
@@ -1345,15 +1347,8 @@ public final class VisitingBridge implements AutoCloseable {
      * its connection was not yet in the bridged channel then (with a second's margin for the clocks).
      */
     private boolean relayMayBeUnseen(RoomId room, Optional<Instant> sentAt) {
-        BridgeInfo info = bridged.get(room);
-        IrcNetworkConfig n = info == null ? null : networkConfig(info.network());
-        IrcConnection conn = n == null ? null : irc.get(n.id());
-        Optional<IrcSession> session = conn == null ? Optional.empty() : conn.session();
-        if (session.isEmpty() || sentAt.isEmpty()) {
-            return true;
-        }
-        Instant since = inChannelSince.get(n.id() + " " + session.get().caseMapping().fold(info.channel()));
-        return since == null || sentAt.get().isBefore(since.plus(CLOCK_MARGIN));
+        Optional<Instant> since = inChannelSince(room);
+        return since.isEmpty() || sentAt.isEmpty() || sentAt.get().isBefore(since.get().plus(CLOCK_MARGIN));
     }
 
     /** Parts the channels of {@code key}'s rooms: the hosting bridge relays the user there again (§11.3). */
